@@ -1,0 +1,29 @@
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "dsx/tensor.h"
+#include "dsx/threadpool.h"
+
+namespace dsx {
+
+inline int8_t quantize(float x, const Quant& q) {
+    float v = std::nearbyint(x / q.scale) + static_cast<float>(q.zero_point);
+    return static_cast<int8_t>(std::clamp(v, -128.0f, 127.0f));
+}
+
+inline float dequantize(int8_t v, const Quant& q) { return q.scale * static_cast<float>(v - q.zero_point); }
+
+// Quantisation parameters covering [lo, hi] (always including 0, so zero padding is exact).
+Quant choose_quant(float lo, float hi);
+
+// Offset of logical element (n, c, h, w) in a rank-4 tensor stored in `d.layout`.
+int64_t offset_of(const TensorDesc& d, int64_t n, int64_t c, int64_t h, int64_t w);
+
+// Rewrites `src` (described by `from`) as `to`: same logical shape, any layout and precision.
+// Channel padding of NCHW8c is written as zero.
+void convert(const TensorDesc& from, const void* src, const TensorDesc& to, void* dst, ThreadPool& pool, int threads);
+
+}  // namespace dsx
