@@ -1,0 +1,14 @@
+namespace Dsx.BoardHost;
+
+/// <summary>Client-side limits for one executor process.</summary>
+/// <param name="RequestTimeout">Longest a request may take before the process is killed (qemu and big models are slow).</param>
+/// <param name="ShutdownGrace">How long to wait for a clean exit after Shutdown before killing.</param>
+/// <param name="StderrTailLines">How many of the executor's last stderr lines to keep for failure reports.</param>
+public sealed record ExecutorOptions(
+    TimeSpan RequestTimeout,
+    TimeSpan ShutdownGrace,
+    int MaxFrameBytes = FrameCodec.DefaultMaxFrameBytes,
+    int StderrTailLines = 40)
+{
+    public static ExecutorOptions Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5));
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text;
+
+namespace Dsx.Cli;
+
+/// <summary>A plain-text table: first column left-aligned, the others right-aligned (they hold numbers).</summary>
+internal sealed class TextTable(params string[] headers)
+{
+    public static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
+
+    private readonly List<string[]> _rows = [];
+
+    public void AddRow(params string[] cells)
+    {
+        if (cells.Length != headers.Length)
+        {
+            throw new ArgumentException($"Row has {cells.Length} cells, the table {headers.Length} columns.", nameof(cells));
+        }
+
+        _rows.Add(cells);
+    }
+
+    public string Render()
+    {
+        var all = _rows.Prepend(headers).ToList();
+        var widths = Enumerable.Range(0, headers.Length).Select(c => all.Max(r => r[c].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in all)
+        {
+            var cells = row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]));
+            text.Append(string.Join("  ", cells).TrimEnd()).Append('\n');
+            if (ReferenceEquals(row, headers))
+            {
+                text.Append(string.Join("  ", widths.Select(w => new string('-', w)))).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+}

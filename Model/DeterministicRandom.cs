@@ -1,0 +1,40 @@
+namespace Dsx.Model;
+
+/// <summary>
+/// SplitMix64: tiny, fast and specified bit for bit, so a seed yields the same weights on every
+/// runtime and platform (System.Random makes no such promise across .NET versions).
+/// </summary>
+internal sealed class DeterministicRandom
+{
+    private ulong _state;
+
+    public DeterministicRandom(ulong seed) => _state = seed;
+
+    /// <summary>A generator whose stream depends on both the seed and a name, so adding a tensor does not shift the others.</summary>
+    public static DeterministicRandom ForName(ulong seed, string name)
+    {
+        // FNV-1a over the UTF-16 code units: stable and dependency-free.
+        var hash = 14695981039346656037UL;
+        foreach (var c in name)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return new DeterministicRandom(seed ^ hash);
+    }
+
+    public ulong NextUInt64()
+    {
+        var z = _state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>Uniform in [-bound, bound).</summary>
+    public float NextSymmetric(float bound)
+    {
+        var unit = (NextUInt64() >> 40) * (1.0f / (1 << 24));
+        return ((2f * unit) - 1f) * bound;
+    }
+}
