@@ -1,10 +1,11 @@
 using System.CommandLine;
+using Google.Protobuf;
 using Dsx.Model;
 using Dsx.Wire;
 
 namespace Dsx.Cli;
 
-/// <summary><c>dsx models list</c>: the built-in model zoo.</summary>
+/// <summary><c>dsx models list|export</c>: the built-in model zoo.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
@@ -29,6 +30,40 @@ internal static class ModelsCommand
             return ExitCodes.Ok;
         });
 
-        return new Command("models", "Inspect the built-in model zoo.") { list };
+        var name = new Argument<string>("name") { Description = "A model of the zoo (see 'dsx models list')." };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "File to write.", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the deterministic weights.", DefaultValueFactory = _ => 42 };
+        var export = new Command(
+            "export",
+            "Write a zoo model as a .dsxm file (a serialized dsx.wire.Graph), the model format of 'dsx-executor run'.")
+        {
+            name, output, seed,
+        };
+        export.SetAction(result =>
+        {
+            var modelName = result.GetValue(name)!;
+            if (!ModelZoo.Names.Contains(modelName))
+            {
+                Console.Error.WriteLine($"dsx: unknown model '{modelName}'; known models: {string.Join(", ", ModelZoo.Names)}");
+                return ExitCodes.Usage;
+            }
+
+            var file = result.GetValue(output)!;
+            try
+            {
+                using var stream = file.Create();
+                ModelZoo.Build(modelName, result.GetValue(seed)).WriteTo(stream);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"dsx: cannot write {file.FullName}: {e.Message}");
+                return ExitCodes.Failure;
+            }
+
+            Console.WriteLine($"wrote {modelName} to {file.FullName}");
+            return ExitCodes.Ok;
+        });
+
+        return new Command("models", "Inspect and export the built-in model zoo.") { list, export };
     }
 }

@@ -1,0 +1,72 @@
+// `dsx-executor run`: the offline deployment mode, end to end through the real binary.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "executor/npy.h"
+#include "graph_builder.h"
+
+namespace dsx::testing {
+namespace {
+
+#if defined(DSX_EXECUTOR_PATH) && !defined(__aarch64__)  // under qemu-user the test cannot exec another guest binary
+
+struct Result {
+    int status;
+    std::string output;
+};
+
+Result run(const std::string& args) {
+    std::string cmd = std::string(DSX_EXECUTOR_PATH) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    Result r{-1, {}};
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof(buf), p)) r.output.append(buf, n);
+    r.status = WEXITSTATUS(pclose(p));
+    return r;
+}
+
+class OfflineRun : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = ::testing::TempDir();
+        std::ofstream(dir + "/m.dsxm", std::ios::binary) << small_network().SerializeAsString();
+        std::ofstream(dir + "/p.json") << R"({"layers": {"n1": {"primitive": "ref", "layout": "NCHW"}}, "default_threads": 1})";
+        write_npy(dir + "/x.npy", NpyArray{{1, 3, 20, 20}, std::vector<float>(1200, 0.25f)});
+    }
+    std::string dir;
+};
+
+TEST_F(OfflineRun, RunsAPlanOnAnInputAndWritesTheOutput) {
+    Result r = run("run --model " + dir + "/m.dsxm --plan " + dir + "/p.json --input " + dir + "/x.npy --output " + dir + "/y.npy --repeats 2");
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("end-to-end"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("n1"), std::string::npos);
+    NpyArray y = read_npy(dir + "/y.npy");
+    EXPECT_EQ(y.shape, (std::vector<int64_t>{1, 10}));
+}
+
+TEST_F(OfflineRun, BadFilesAreNamedWithoutACrash) {
+    std::ofstream(dir + "/junk.dsxm") << "not a graph at all \x01\x02";
+    Result r = run("run --model " + dir + "/junk.dsxm --plan " + dir + "/p.json");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("junk.dsxm"), std::string::npos) << r.output;
+
+    write_npy(dir + "/wrong.npy", NpyArray{{1, 3, 8, 8}, std::vector<float>(192, 0.0f)});
+    r = run("run --model " + dir + "/m.dsxm --plan " + dir + "/p.json --input " + dir + "/wrong.npy");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("input"), std::string::npos) << r.output;
+}
+
+TEST_F(OfflineRun, UsageErrorsExitTwo) {
+    EXPECT_EQ(run("--no-such-flag").status, 2);
+    EXPECT_EQ(run("run --plan x.json").status, 2);
+    EXPECT_EQ(run("--listen 127.0.0.1:0").status, 2);  // no token: refused, never an open port
+    EXPECT_EQ(run("--help").status, 0);
+}
+
+#endif
+
+}  // namespace
+}  // namespace dsx::testing
