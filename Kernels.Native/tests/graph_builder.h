@@ -60,16 +60,17 @@ public:
 private:
     wire::Node* node(wire::OpType type, const std::vector<std::string>& inputs) {
         wire::Node* n = graph_.add_nodes();
+        // std::string::append, not operator+: GCC 12 -O3 flags a false -Wrestrict on "literal" + string.
         const std::string id = std::to_string(graph_.nodes_size());
-        n->set_name("n" + id);
+        n->set_name(std::string("n").append(id));
         n->set_op(type);
         for (const auto& i : inputs) n->add_inputs(i);
-        n->set_output("v" + id);
+        n->set_output(std::string("v").append(id));
         return n;
     }
     std::string tensor(std::vector<int64_t> dims, float scale) {
         wire::Tensor* t = graph_.add_initializers();
-        t->set_name("w" + std::to_string(graph_.initializers_size()));
+        t->set_name(std::string("w").append(std::to_string(graph_.initializers_size())));
         size_t n = 1;
         for (int64_t d : dims) t->add_dims(d), n *= static_cast<size_t>(d);
         std::uniform_real_distribution<float> u(-scale, scale);

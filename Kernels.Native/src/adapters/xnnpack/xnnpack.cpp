@@ -1,0 +1,229 @@
+// XNNPACK adapters (operator API of XNNPACK git 2022-02-16): Conv in NHWC and FullyConnected, FP32 and
+// INT8. INT8 conv uses per-output-channel symmetric weight scales (qc8); INT8 FC only exists per-tensor
+// (qs8). Activations carry the per-tensor scale/zero point of their TensorDesc. Operators (with their
+// packed weights) are created once; pointers are bound by setup on every run since buffers may move.
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include "dsx/conv.h"
+#include "dsx/convert.h"
+#include "dsx/error.h"
+
+namespace dsx {
+namespace {
+
+xnn_status xnnpack_init() {
+    static const xnn_status status = xnn_initialize(nullptr);  // thread-safe static: once per process
+    return status;
+}
+
+void check(xnn_status status, const NodeSpec& spec, const char* what) {
+    if (status != xnn_status_success)
+        throw Error(ErrorCode::Internal, std::string("XNNPACK ") + what + " failed with status " + std::to_string(status), spec.name,
+                    "xnnpack");
+}
+
+// One pthreadpool per thread count, shared by every XNNPACK kernel (layers run one after another, and
+// pthreadpool serialises concurrent jobs); nullptr runs on the caller's thread.
+pthreadpool_t threadpool_for(int threads) {
+    if (threads <= 1) return nullptr;
+    struct Destroy {
+        void operator()(pthreadpool_t p) const { pthreadpool_destroy(p); }
+    };
+    static std::mutex mutex;
+    static std::map<int, std::unique_ptr<pthreadpool, Destroy>> pools;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& pool = pools[threads];
+    if (!pool) pool.reset(pthreadpool_create(static_cast<size_t>(threads)));
+    return pool.get();
+}
+
+struct DeleteOperator {
+    void operator()(xnn_operator_t op) const { xnn_delete_operator(op); }
+};
+using OperatorPtr = std::unique_ptr<xnn_operator, DeleteOperator>;
+
+// Symmetric int8 weights for `rows` output channels of `k` values each: one scale per row (qc8) or one
+// for all (qs8); bias requantised to int32 in the accumulator's scale in_scale * w_scale.
+struct Int8Weights {
+    std::vector<int8_t> q;
+    std::vector<float> scale;  // per row, equal across rows when per-tensor
+    std::vector<int32_t> bias;
+};
+
+std::vector<float> weight_scales(const float* w, int64_t rows, int64_t k, bool per_row) {
+    std::vector<float> scale(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+        float m = 0.0f;
+        for (int64_t i = 0; i < k; ++i) m = std::max(m, std::abs(w[r * k + i]));
+        scale[r] = m;
+    }
+    if (!per_row) std::fill(scale.begin(), scale.end(), *std::max_element(scale.begin(), scale.end()));
+    for (float& s : scale) s = s > 0.0f ? s / 127.0f : 1.0f;  // an all-zero channel quantises exactly with any scale
+    return scale;
+}
+
+Int8Weights quantize_weights(const float* w, int64_t rows, int64_t k, bool per_row, const float* bias, float in_scale) {
+    Int8Weights r{std::vector<int8_t>(static_cast<size_t>(rows * k)), weight_scales(w, rows, k, per_row),
+                  std::vector<int32_t>(static_cast<size_t>(rows))};
+    for (int64_t o = 0; o < rows; ++o) {
+        for (int64_t i = 0; i < k; ++i) r.q[o * k + i] = quantize(w[o * k + i], Quant{r.scale[o], 0});
+        if (bias) {
+            double b = std::nearbyint(static_cast<double>(bias[o]) / (static_cast<double>(in_scale) * r.scale[o]));
+            r.bias[o] = static_cast<int32_t>(std::clamp(b, -2147483648.0, 2147483647.0));
+        }
+    }
+    return r;
+}
+
+// XNNPACK's INT8 requantisation limits, checked up front so admits() can refuse instead of create() failing.
+// Weights are (rows, K) with one output channel per row in both OIHW and (M, K).
+std::string int8_refusal(const NodeSpec& spec, bool per_row) {
+    const int64_t rows = spec.weight_dims.at(0);
+    int64_t k = 1;
+    for (size_t i = 1; i < spec.weight_dims.size(); ++i) k *= spec.weight_dims[i];
+    const Quant& in = spec.inputs.at(0).quant;
+    const Quant& out = spec.output.quant;
+    if (quantize(spec.epilogue.lo, out) >= quantize(spec.epilogue.hi, out))
+        return "xnnpack INT8 needs a clamp range wider than one int8 step of the output";
+    for (float ws : weight_scales(spec.weight, rows, k, per_row)) {
+        float requant = in.scale * ws / out.scale;
+        if (!(requant >= 0x1p-32f && requant < 256.0f))
+            return "xnnpack INT8 needs in_scale*w_scale/out_scale in [2^-32, 256), got " + std::to_string(requant);
+    }
+    return {};
+}
+
+// OIHW -> XNNPACK's [groups][ocg][kh][kw][cg]: each output channel keeps its K values contiguous.
+std::vector<float> to_ohwi(const NodeSpec& spec, const ConvDims& d) {
+    const int64_t cg = d.cg(), kk = spec.window.kh * spec.window.kw;
+    std::vector<float> w(static_cast<size_t>(d.oc * d.k()));
+    for (int64_t o = 0; o < d.oc; ++o)
+        for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t s = 0; s < kk; ++s) w[(o * kk + s) * cg + ci] = spec.weight[(o * cg + ci) * kk + s];
+    return w;
+}
+
+class XnnKernel final : public Kernel {
+public:
+    using Setup = std::function<xnn_status(xnn_operator_t, const void*, void*, pthreadpool_t)>;
+    XnnKernel(const NodeSpec& spec, OperatorPtr op, Setup setup, size_t weight_bytes)
+        : spec_(spec), op_(std::move(op)), setup_(std::move(setup)), weight_bytes_(weight_bytes) {}
+
+    size_t weight_bytes() const override { return weight_bytes_; }
+
+    void run(const KernelArgs& args) override {
+        pthreadpool_t pool = threadpool_for(args.threads);
+        check(setup_(op_.get(), args.inputs[0], args.output, pool), spec_, "setup");
+        check(xnn_run_operator(op_.get(), pool), spec_, "run");
+    }
+
+private:
+    NodeSpec spec_;
+    OperatorPtr op_;
+    Setup setup_;
+    size_t weight_bytes_;
+};
+
+size_t int8_weight_bytes(const Int8Weights& w) { return w.q.size() + w.bias.size() * sizeof(int32_t) + w.scale.size() * sizeof(float); }
+
+std::unique_ptr<Kernel> create_conv(const NodeSpec& spec) {
+    check(xnnpack_init(), spec, "initialize");
+    const ConvDims d = conv_dims(spec);
+    const Window& s = spec.window;
+    const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    std::vector<float> w = to_ohwi(spec, d);
+    xnn_operator_t op = nullptr;
+    if (spec.output.precision == Precision::FP32) {
+        check(xnn_create_convolution2d_nhwc_f32(u(s.pt), u(s.pr), u(s.pb), u(s.pl), u(s.kh), u(s.kw), u(s.sh), u(s.sw), u(s.dh), u(s.dw),
+                                                u(d.groups), z(d.cg()), z(d.ocg()), z(d.c), z(d.oc), w.data(), spec.bias,
+                                                spec.epilogue.lo, spec.epilogue.hi, 0, &op),
+              spec, "create_convolution2d_nhwc_f32");
+        auto setup = [n = z(d.n), h = z(d.h), w = z(d.w)](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
+            return xnn_setup_convolution2d_nhwc_f32(o, n, h, w, static_cast<const float*>(in), static_cast<float*>(out), pool);
+        };
+        return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, (w.size() + (spec.bias ? z(d.oc) : 0)) * sizeof(float));
+    }
+    const Quant& in = spec.inputs.at(0).quant;
+    const Quant& out = spec.output.quant;
+    Int8Weights q = quantize_weights(w.data(), d.oc, d.k(), true, spec.bias, in.scale);
+    check(xnn_create_convolution2d_nhwc_qc8(u(s.pt), u(s.pr), u(s.pb), u(s.pl), u(s.kh), u(s.kw), u(s.sh), u(s.sw), u(s.dh), u(s.dw),
+                                            u(d.groups), z(d.cg()), z(d.ocg()), z(d.c), z(d.oc), static_cast<int8_t>(in.zero_point),
+                                            in.scale, q.scale.data(), q.q.data(), q.bias.data(), static_cast<int8_t>(out.zero_point),
+                                            out.scale, quantize(spec.epilogue.lo, out), quantize(spec.epilogue.hi, out), 0, &op),
+          spec, "create_convolution2d_nhwc_qc8");
+    auto setup = [n = z(d.n), h = z(d.h), w = z(d.w)](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
+        return xnn_setup_convolution2d_nhwc_qc8(o, n, h, w, static_cast<const int8_t*>(in), static_cast<int8_t*>(out), pool);
+    };
+    return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, int8_weight_bytes(q));
+}
+
+std::unique_ptr<Kernel> create_fc(const NodeSpec& spec) {
+    check(xnnpack_init(), spec, "initialize");
+    const size_t n = static_cast<size_t>(spec.inputs.at(0).n());
+    const int64_t m = spec.weight_dims.at(0), k = spec.weight_dims.at(1);
+    const size_t zm = static_cast<size_t>(m), zk = static_cast<size_t>(k);
+    xnn_operator_t op = nullptr;
+    if (spec.output.precision == Precision::FP32) {
+        check(xnn_create_fully_connected_nc_f32(zk, zm, zk, zm, spec.weight, spec.bias, spec.epilogue.lo, spec.epilogue.hi, 0, &op), spec,
+              "create_fully_connected_nc_f32");
+        auto setup = [n](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
+            return xnn_setup_fully_connected_nc_f32(o, n, static_cast<const float*>(in), static_cast<float*>(out), pool);
+        };
+        return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, (zm * zk + (spec.bias ? zm : 0)) * sizeof(float));
+    }
+    const Quant& in = spec.inputs.at(0).quant;
+    const Quant& out = spec.output.quant;
+    Int8Weights q = quantize_weights(spec.weight, m, k, false, spec.bias, in.scale);
+    check(xnn_create_fully_connected_nc_qs8(zk, zm, zk, zm, static_cast<int8_t>(in.zero_point), in.scale, q.scale[0], q.q.data(),
+                                            q.bias.data(), static_cast<int8_t>(out.zero_point), out.scale,
+                                            quantize(spec.epilogue.lo, out), quantize(spec.epilogue.hi, out), 0, &op),
+          spec, "create_fully_connected_nc_qs8");
+    auto setup = [n](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
+        return xnn_setup_fully_connected_nc_qs8(o, n, static_cast<const int8_t*>(in), static_cast<int8_t*>(out), pool);
+    };
+    return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, int8_weight_bytes(q));
+}
+
+std::string admits_conv(const NodeSpec& spec) {
+    if (xnnpack_init() != xnn_status_success) return "XNNPACK does not support this CPU";
+    return spec.output.precision == Precision::FP32 ? std::string() : int8_refusal(spec, true);
+}
+
+std::string admits_fc(const NodeSpec& spec) {
+    if (xnnpack_init() != xnn_status_success) return "XNNPACK does not support this CPU";
+    if (spec.inputs.at(0).rank() != 2) return "xnnpack FullyConnected needs a rank-2 input, got rank " + std::to_string(spec.inputs.at(0).rank());
+    return spec.output.precision == Precision::FP32 ? std::string() : int8_refusal(spec, false);
+}
+
+const RegisterPrimitive kXnnConv({
+    .primitive = "xnnpack",
+    .library = "xnnpack",
+    .op = Op::Conv,
+    .layouts = {Layout::NHWC},
+    .precisions = {Precision::FP32, Precision::INT8},
+    .threaded = true,
+    .admits = admits_conv,
+    .create = create_conv,
+});
+
+// Rank-2 activations are plain row-major in any layout, so FC sits in either plain layout without a conversion.
+const RegisterPrimitive kXnnFullyConnected({
+    .primitive = "xnnpack",
+    .library = "xnnpack",
+    .op = Op::FullyConnected,
+    .layouts = {Layout::NHWC, Layout::NCHW},
+    .precisions = {Precision::FP32, Precision::INT8},
+    .threaded = true,
+    .admits = admits_fc,
+    .create = create_fc,
+});
+
+}  // namespace
+}  // namespace dsx
