@@ -1,8 +1,8 @@
 #include "executor/npy.h"
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 
 namespace dsx {
@@ -19,18 +19,31 @@ NpyArray read_npy(const std::string& path) {
     for (int i = len_size - 1; i >= 0; --i) header_len = header_len << 8 | len_bytes[i];
     std::string header(header_len, '\0');
     if (!f.read(header.data(), header_len)) throw std::runtime_error(path + ": truncated header");
-    std::smatch m;
-    if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'")) || (m[1] != "<f4" && m[1] != "=f4"))
+    // The header is a Python dict literal; we need three of its fields.
+    auto field = [&](const std::string& key) {
+        size_t at = header.find("'" + key + "'");
+        if (at == std::string::npos) throw std::runtime_error(path + ": header has no '" + key + "'");
+        size_t colon = header.find(':', at);
+        return header.substr(colon + 1);
+    };
+    std::string descr = field("descr");
+    if (descr.find("'<f4'") == std::string::npos && descr.find("'=f4'") == std::string::npos)
         throw std::runtime_error(path + ": dtype must be float32 ('<f4'), header says " + header);
-    if (std::regex_search(header, std::regex("'fortran_order':\\s*True"))) throw std::runtime_error(path + ": must be C order, not Fortran order");
-    if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw std::runtime_error(path + ": header has no shape");
+    if (field("fortran_order").find("True") < field("fortran_order").find(','))
+        throw std::runtime_error(path + ": must be C order, not Fortran order");
+    std::string dims = field("shape");
+    dims = dims.substr(dims.find('(') + 1, dims.find(')') - dims.find('(') - 1);
     NpyArray a;
-    std::string dims = m[1];
-    std::regex number("\\d+");
     int64_t count = 1;
-    for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it) {
-        a.shape.push_back(std::stoll(it->str()));
+    for (size_t i = 0; i < dims.size();) {
+        if (!std::isdigit(static_cast<unsigned char>(dims[i]))) {
+            ++i;
+            continue;
+        }
+        size_t used = 0;
+        a.shape.push_back(std::stoll(dims.substr(i), &used));
         count *= a.shape.back();
+        i += used;
     }
     a.data.resize(static_cast<size_t>(count));
     if (!f.read(reinterpret_cast<char*>(a.data.data()), static_cast<std::streamsize>(a.data.size() * sizeof(float))))
