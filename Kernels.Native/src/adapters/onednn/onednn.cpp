@@ -68,9 +68,11 @@ public:
         const Variant& v = variant(threads);
         src_.set_data_handle(const_cast<void*>(args.inputs[0]));
         dst_.set_data_handle(args.output);
-        std::unordered_map<int, memory> margs{{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, v.weights}, {DNNL_ARG_DST, dst_}};
-        if (bias_) margs.emplace(DNNL_ARG_BIAS, bias_);
         omp_set_num_threads(threads);
+        memory src = v.src;  // a handle: copying it shares the buffer
+        if (src) dnnl::reorder(src_, src).execute(thread_stream(), src_, src);
+        std::unordered_map<int, memory> margs{{DNNL_ARG_SRC, src ? src : src_}, {DNNL_ARG_WEIGHTS, v.weights}, {DNNL_ARG_DST, dst_}};
+        if (bias_) margs.emplace(DNNL_ARG_BIAS, bias_);
         v.primitive.execute(thread_stream(), margs);
         thread_stream().wait();
     }
@@ -79,6 +81,7 @@ private:
     struct Variant {
         dnnl::primitive primitive;
         memory weights;
+        memory src;  // set when the primitive wants its input in another format than ours
     };
 
     const Variant& variant(int threads) {
@@ -89,7 +92,9 @@ private:
         memory weights(pd.weights_desc(), cpu_engine());
         dnnl::reorder(user_weights_, weights).execute(thread_stream(), user_weights_, weights);
         thread_stream().wait();
-        return variants_.emplace(threads, Variant{dnnl::primitive(pd), weights}).first->second;
+        memory src;
+        if (pd.src_desc() != src_.get_desc()) src = memory(pd.src_desc(), cpu_engine());
+        return variants_.emplace(threads, Variant{dnnl::primitive(pd), weights, src}).first->second;
     }
 
     Build build_;
@@ -107,8 +112,12 @@ std::unique_ptr<Kernel> create_conv(const NodeSpec& spec) {
     const memory::desc user_weights = d.groups == 1 ? memory::desc({d.oc, d.cg(), s.kh, s.kw}, f32, tag::oihw)
                                                     : memory::desc({d.groups, d.ocg(), d.cg(), s.kh, s.kw}, f32, tag::goihw);
     const memory::desc any_weights(user_weights.dims(), f32, tag::any);
+    // The input format is left to oneDNN: with few input channels (a network's first layer) its fast
+    // kernels read plain nchw, and nChw8c would leave it only its reference implementation (~1000x slower).
+    // The kernel then reorders our NCHW8c input itself, inside the layer's time.
+    const memory::desc any_src({d.n, d.c, d.h, d.w}, f32, tag::any);
     // oneDNN counts dilation from 0 (no dilation) where ONNX counts from 1.
-    const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
+    const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_src,
                                                any_weights, bias_desc(spec, d.oc), dst, {s.sh, s.sw}, {s.dh - 1, s.dw - 1},
                                                {s.pt, s.pl}, {s.pb, s.pr});
     auto build = [desc, attr = epilogue_attr(spec.epilogue)]() -> dnnl::primitive_desc {
