@@ -122,6 +122,12 @@ private:
     std::vector<PrimitiveImpl> impls_;
 };
 
+// PrimitiveImpl::admits of a primitive that takes every node of its op.
+inline std::string admits_any(const NodeSpec&) { return {}; }
+
+// PrimitiveImpl::create of a kernel whose constructor takes the NodeSpec.
+template <typename K> std::unique_ptr<Kernel> create_kernel(const NodeSpec& spec) { return std::make_unique<K>(spec); }
+
 // Registers at static-initialisation time; kernels are linked as an object library so none is dropped.
 struct RegisterPrimitive {
     explicit RegisterPrimitive(PrimitiveImpl impl) { Registry::instance().add(std::move(impl)); }

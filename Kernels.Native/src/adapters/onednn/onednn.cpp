@@ -147,7 +147,7 @@ const RegisterPrimitive kOneDnnConv({
     .layouts = {Layout::NCHW8c},
     .precisions = {Precision::FP32},
     .threaded = true,
-    .admits = [](const NodeSpec&) { return std::string(); },
+    .admits = admits_any,
     .create = create_conv,
 });
 

@@ -105,8 +105,8 @@ const RegisterPrimitive kIm2colBlas({
     .layouts = {Layout::NCHW},
     .precisions = {Precision::FP32},
     .threaded = true,
-    .admits = [](const NodeSpec&) { return std::string(); },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<Im2colBlas>(spec); },
+    .admits = admits_any,
+    .create = create_kernel<Im2colBlas>,
 });
 
 const RegisterPrimitive kFullyConnectedBlas({
@@ -119,7 +119,7 @@ const RegisterPrimitive kFullyConnectedBlas({
     .admits = [](const NodeSpec& spec) {
         return spec.inputs.at(0).rank() == 2 ? std::string() : "blas needs a rank-2 input, got rank " + std::to_string(spec.inputs.at(0).rank());
     },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<FullyConnectedBlas>(spec); },
+    .create = create_kernel<FullyConnectedBlas>,
 });
 
 }  // namespace

@@ -256,7 +256,7 @@ const RegisterPrimitive kDirectNeon({
     .precisions = {Precision::FP32},
     .threaded = true,
     .admits = admits,
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<DirectNeon>(spec); },
+    .create = create_kernel<DirectNeon>,
 });
 
 }  // namespace

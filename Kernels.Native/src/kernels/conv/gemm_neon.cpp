@@ -64,8 +64,8 @@ const RegisterPrimitive kConvGemmNeon({
     .layouts = {Layout::NCHW},
     .precisions = {Precision::FP32},
     .threaded = true,
-    .admits = [](const NodeSpec&) { return std::string(); },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<ConvGemmNeon>(spec); },
+    .admits = admits_any,
+    .create = create_kernel<ConvGemmNeon>,
 });
 
 }  // namespace

@@ -114,7 +114,7 @@ const RegisterPrimitive kConvInt8Direct({
     .precisions = {Precision::INT8},
     .threaded = true,
     .admits = admits,
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<ConvInt8Direct>(spec); },
+    .create = create_kernel<ConvInt8Direct>,
 });
 
 }  // namespace

@@ -104,7 +104,7 @@ const RegisterPrimitive kConvInt8Gemm({
     .precisions = {Precision::INT8},
     .threaded = true,
     .admits = [](const NodeSpec& spec) { return int8::check_k("int8_gemm_neon", conv_dims(spec).k()); },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<ConvInt8Gemm>(spec); },
+    .create = create_kernel<ConvInt8Gemm>,
 });
 
 }  // namespace

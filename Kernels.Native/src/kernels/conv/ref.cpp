@@ -58,8 +58,8 @@ const RegisterPrimitive kConvRef({
     .layouts = {Layout::NCHW},
     .precisions = {Precision::FP32},
     .threaded = true,
-    .admits = [](const NodeSpec&) { return std::string(); },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<ConvRef>(spec); },
+    .admits = admits_any,
+    .create = create_kernel<ConvRef>,
 });
 
 }  // namespace

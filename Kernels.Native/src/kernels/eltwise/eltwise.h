@@ -120,7 +120,7 @@ PrimitiveImpl make_impl(const char* primitive, std::string (*problem)(const Node
         .precisions = {Precision::FP32},
         .threaded = true,
         .admits = problem,
-        .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<K<kOp>>(spec); },
+        .create = create_kernel<K<kOp>>,
     };
 }
 

@@ -35,8 +35,8 @@ const RegisterPrimitive kFullyConnectedGemmNeon({
     .layouts = {Layout::NCHW},
     .precisions = {Precision::FP32},
     .threaded = true,
-    .admits = [](const NodeSpec&) { return std::string(); },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<FullyConnectedGemmNeon>(spec); },
+    .admits = admits_any,
+    .create = create_kernel<FullyConnectedGemmNeon>,
 });
 
 }  // namespace

@@ -49,7 +49,7 @@ const RegisterPrimitive kFullyConnectedInt8Gemm({
     .precisions = {Precision::INT8},
     .threaded = true,
     .admits = [](const NodeSpec& spec) { return int8::check_k("int8_gemm_neon", spec.weight_dims.at(1)); },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<FullyConnectedInt8Gemm>(spec); },
+    .create = create_kernel<FullyConnectedInt8Gemm>,
 });
 
 }  // namespace

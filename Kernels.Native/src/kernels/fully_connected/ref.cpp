@@ -38,8 +38,8 @@ const RegisterPrimitive kFullyConnectedRef({
     .layouts = {Layout::NCHW},
     .precisions = {Precision::FP32},
     .threaded = true,
-    .admits = [](const NodeSpec&) { return std::string(); },
-    .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<FullyConnectedRef>(spec); },
+    .admits = admits_any,
+    .create = create_kernel<FullyConnectedRef>,
 });
 
 }  // namespace

@@ -96,7 +96,7 @@ PrimitiveImpl make_impl(const char* primitive, Op op) {
         .precisions = {Precision::FP32},
         .threaded = true,
         .admits = pool_problem,
-        .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<K>(spec); },
+        .create = create_kernel<K>,
     };
 }
 

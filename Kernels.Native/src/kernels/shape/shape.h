@@ -59,7 +59,7 @@ PrimitiveImpl make_ref(Op op, std::vector<Layout> layouts, std::string (*problem
         .precisions = {Precision::FP32},
         .threaded = true,
         .admits = problem,
-        .create = [](const NodeSpec& spec) -> std::unique_ptr<Kernel> { return std::make_unique<K>(spec); },
+        .create = create_kernel<K>,
     };
 }
 
