@@ -178,6 +178,36 @@ TEST_F(GraphTest, Int8PlanStaysCloseToFp32) {
     EXPECT_LT(relative_l2(output_of(r), want), 0.1);
 }
 
+// The executor's own account of its design space must be exactly what it then accepts in a plan.
+TEST_F(GraphTest, DescribedChoicesAreAllAccepted) {
+    wire::DescribeSpace ask;
+    ask.set_model_hash("small");
+    wire::DesignSpaceReply space = session.describe_space(ask);
+    ASSERT_EQ(space.layers_size(), 10);
+    size_t total = 0;
+    for (const auto& layer : space.layers()) {
+        ASSERT_GT(layer.choices_size(), 0) << layer.name();
+        total += static_cast<size_t>(layer.choices_size());
+        for (const auto& c : layer.choices()) {
+            wire::Plan plan;
+            (*plan.mutable_layers())[layer.name()] = c;
+            EXPECT_NO_THROW(measure(plan, 1)) << layer.name() << " " << c.ShortDebugString();
+        }
+    }
+    EXPECT_GT(space.layers(0).flops(), 0.0);
+    auto has = [&](int layer, const std::string& primitive) {
+        for (const auto& c : space.layers(layer).choices())
+            if (c.primitive() == primitive) return true;
+        return false;
+    };
+    EXPECT_TRUE(has(0, "ref"));
+    EXPECT_TRUE(has(0, "im2col_blas"));
+    EXPECT_FALSE(has(0, "winograd_neon"));  // stride 2
+    EXPECT_TRUE(has(6, "winograd_neon"));   // 3x3 stride 1
+    EXPECT_TRUE(has(9, "blas"));
+    EXPECT_GT(total, 40u);
+}
+
 TEST(ModelValidation, NamesTheNodeAtFault) {
     GraphBuilder b({1, 3, 8, 8});
     std::string x = b.conv("input", 3, 4, 3, 1, 1);

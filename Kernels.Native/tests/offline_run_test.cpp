@@ -17,8 +17,8 @@ struct Result {
     std::string output;
 };
 
-Result run(const std::string& args) {
-    std::string cmd = std::string(DSX_EXECUTOR_PATH) + " " + args + " 2>&1";
+Result run_with_env(const std::string& env, const std::string& args) {
+    std::string cmd = env + " " + std::string(DSX_EXECUTOR_PATH) + " " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     Result r{-1, {}};
     char buf[4096];
@@ -26,6 +26,8 @@ Result run(const std::string& args) {
     r.status = WEXITSTATUS(pclose(p));
     return r;
 }
+
+Result run(const std::string& args) { return run_with_env("", args); }
 
 class OfflineRun : public ::testing::Test {
 protected:
@@ -57,6 +59,17 @@ TEST_F(OfflineRun, BadFilesAreNamedWithoutACrash) {
     r = run("run --model " + dir + "/m.dsxm --plan " + dir + "/p.json --input " + dir + "/wrong.npy");
     EXPECT_EQ(r.status, 1) << r.output;
     EXPECT_NE(r.output.find("input"), std::string::npos) << r.output;
+}
+
+TEST_F(OfflineRun, ACrashNamesTheLayerAndPrimitiveThatWereRunning) {
+    std::ofstream(dir + "/crash.json") << R"({"layers": {"n3": {"primitive": "fault_crash"}}})";
+    Result r = run_with_env("DSX_EXECUTOR_FAULTS=1", "run --model " + dir + "/m.dsxm --plan " + dir + "/crash.json --repeats 1");
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.output.find("crashed (signal 11) in layer 'n3' running primitive 'fault_crash'"), std::string::npos) << r.output;
+    // Without the switch the fault primitive does not exist.
+    r = run("run --model " + dir + "/m.dsxm --plan " + dir + "/crash.json --repeats 1");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("no primitive 'fault_crash'"), std::string::npos) << r.output;
 }
 
 TEST_F(OfflineRun, UsageErrorsExitTwo) {

@@ -113,6 +113,32 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
+// Says which layer and primitive were running when a fatal signal hit, then dies of that signal, so
+// BoardHost can report the failing choice (and the search can avoid it). Async-signal-safe: write(2) only.
+void on_fatal_signal(int sig) {
+    auto put = [](const char* s) {
+        if (s) (void)!write(STDERR_FILENO, s, std::strlen(s));
+    };
+    char number[4] = {static_cast<char>('0' + sig / 10 % 10), static_cast<char>('0' + sig % 10), 0, 0};
+    put("dsx-executor: crashed (signal ");
+    put(sig >= 10 ? number : number + 1);
+    if (RunningLayer::layer) {
+        put(") in layer '");
+        put(RunningLayer::layer);
+        put("' running primitive '");
+        put(RunningLayer::primitive);
+        put("'\n");
+    } else {
+        put(") outside any layer\n");
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void install_crash_report() {
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) signal(sig, on_fatal_signal);
+}
+
 int serve_stdio(Session& session, size_t max_frame) {
     // The protocol owns the real stdout; anything a library prints goes to stderr instead.
     int proto_out = dup(STDOUT_FILENO);
@@ -207,6 +233,7 @@ int run_offline(Session& session, const Args& a) {
 
 int main_impl(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
+    install_crash_report();
     const bool offline = argc > 1 && std::string(argv[1]) == "run";
     const bool hello = argc > 1 && std::string(argv[1]) == "hello";
     Args a = parse(argc, argv, offline || hello ? 2 : 1);

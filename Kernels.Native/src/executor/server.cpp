@@ -53,6 +53,7 @@ wire::Response Server::handle(const wire::Request& request, bool& handshaken, En
         switch (request.body_case()) {
             case wire::Request::kLoadModel: *r.mutable_loaded() = session_.load(request.load_model()); break;
             case wire::Request::kMeasure: *r.mutable_measured() = session_.measure(request.measure()); break;
+            case wire::Request::kDescribeSpace: *r.mutable_space() = session_.describe_space(request.describe_space()); break;
             case wire::Request::kPing: r.mutable_pong(); break;
             case wire::Request::kShutdown:
                 r.mutable_bye();

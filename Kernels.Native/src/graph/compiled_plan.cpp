@@ -43,15 +43,6 @@ std::string primitives_for(Op op) {
     return names;
 }
 
-// Why `impl` cannot run `spec` in `choice`, or "".
-std::string refusal(const PrimitiveImpl& impl, const Choice& choice, const NodeSpec& spec) {
-    if (!contains(impl.layouts, choice.layout))
-        return impl.primitive + " does not offer layout " + to_string(choice.layout) + " for " + to_string(spec.op);
-    if (!contains(impl.precisions, choice.precision))
-        return impl.primitive + " does not offer precision " + to_string(choice.precision) + " for " + to_string(spec.op);
-    return impl.admits(spec);
-}
-
 }  // namespace
 
 CompiledPlan::~CompiledPlan() = default;
@@ -60,24 +51,39 @@ bool CompiledPlan::uses_int8() const {
     return std::any_of(choices_.begin(), choices_.end(), [](const Choice& c) { return c.precision == Precision::INT8; });
 }
 
-void CompiledPlan::describe(NodeSpec& spec, int node, const Choice& choice, const QuantTable* quant) const {
-    const GraphNode& g = model_.nodes()[node];
+const char* volatile RunningLayer::layer = nullptr;
+const char* volatile RunningLayer::primitive = nullptr;
+
+NodeSpec node_spec(const Model& model, int node, const Choice& choice, const QuantTable* quant) {
+    const GraphNode& g = model.nodes()[node];
     auto desc = [&](int value) {
         TensorDesc d;
-        d.dims = model_.values()[value].dims;
+        d.dims = model.values()[value].dims;
         d.layout = d.rank() == 4 ? choice.layout : Layout::NCHW;
         d.precision = choice.precision;
         if (choice.precision == Precision::INT8) {
             auto it = quant ? quant->find(value) : QuantTable::const_iterator{};
-            if (!quant || it == quant->end()) throw Error(ErrorCode::Internal, "no calibration range for '" + model_.values()[value].name + "'", g.name);
+            if (!quant || it == quant->end()) throw Error(ErrorCode::Internal, "no calibration range for '" + model.values()[value].name + "'", g.name);
             d.quant = it->second;
         }
         return d;
     };
-    spec.inputs.clear();
+    NodeSpec spec = g.spec;
     for (int v : g.inputs) spec.inputs.push_back(desc(v));
     spec.output = desc(g.output);
     spec.threads = choice.threads;
+    return spec;
+}
+
+std::string refusal(const Model& model, int node, const Choice& choice, const QuantTable* quant) {
+    const Op op = model.nodes()[node].op;
+    const PrimitiveImpl* impl = Registry::instance().find(choice.primitive, op);
+    if (!impl) return "no primitive '" + choice.primitive + "' for " + to_string(op) + " (available: " + primitives_for(op) + ")";
+    if (!contains(impl->layouts, choice.layout))
+        return impl->primitive + " does not offer layout " + to_string(choice.layout) + " for " + to_string(op);
+    if (!contains(impl->precisions, choice.precision))
+        return impl->primitive + " does not offer precision " + to_string(choice.precision) + " for " + to_string(op);
+    return impl->admits(node_spec(model, node, choice, quant));
 }
 
 Choice CompiledPlan::choose(const wire::Plan& plan, int node, NodeSpec& spec, const QuantTable* quant) {
@@ -92,10 +98,9 @@ Choice CompiledPlan::choose(const wire::Plan& plan, int node, NodeSpec& spec, co
         return choice;
     };
     auto try_choice = [&](const Choice& c) -> std::string {
-        const PrimitiveImpl* impl = Registry::instance().find(c.primitive, g.op);
-        if (!impl) return "no primitive '" + c.primitive + "' for " + to_string(g.op) + " (available: " + primitives_for(g.op) + ")";
-        describe(spec, node, c, quant);
-        return refusal(*impl, c, spec);
+        std::string why = refusal(model_, node, c, quant);
+        if (why.empty()) spec = node_spec(model_, node, c, quant);
+        return why;
     };
 
     auto named = plan.layers().find(g.name);
@@ -279,6 +284,8 @@ RunTimes CompiledPlan::run(const std::vector<const float*>& inputs, const Observ
             in_ptrs.clear();
             for (int s : step.inputs) in_ptrs.push_back(ptr(s));
             KernelArgs args{in_ptrs, ptr(step.output), workspace_.data(), &pool, choices_[step.node].threads};
+            RunningLayer::layer = model_.nodes()[step.node].name.c_str();
+            RunningLayer::primitive = choices_[step.node].primitive.c_str();
             step.kernel->run(args);
         }
         const double dt = std::chrono::duration<double>(clock::now() - t0).count();
@@ -286,6 +293,8 @@ RunTimes CompiledPlan::run(const std::vector<const float*>& inputs, const Observ
         if (observe && !step.convert) observe(out.value, ptr(step.output), out.desc);
     }
     t.total = std::chrono::duration<double>(clock::now() - start).count();
+    RunningLayer::layer = nullptr;
+    RunningLayer::primitive = nullptr;
     return t;
 }
 

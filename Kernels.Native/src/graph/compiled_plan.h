@@ -36,6 +36,18 @@ struct RunTimes {
     double total = 0;
 };
 
+// The node's NodeSpec with its tensors described for `choice` (layout, precision, calibrated quantisation).
+NodeSpec node_spec(const Model& model, int node, const Choice& choice, const QuantTable* quant);
+
+// Why `choice` cannot run node `node`, or "" when it can.
+std::string refusal(const Model& model, int node, const Choice& choice, const QuantTable* quant);
+
+// The layer the executor is running now (for crash reports); null between runs.
+struct RunningLayer {
+    static const char* volatile layer;
+    static const char* volatile primitive;
+};
+
 class CompiledPlan {
 public:
     // Throws dsx::Error (UnsupportedChoice, BadPlan) naming the layer whose choice cannot be honoured.
@@ -59,7 +71,6 @@ private:
     struct Step;
 
     Choice choose(const wire::Plan& plan, int node, NodeSpec& spec, const QuantTable* quant);
-    void describe(NodeSpec& spec, int node, const Choice& choice, const QuantTable* quant) const;
     int slot_for(int value, const TensorDesc& desc, int node);
     int new_slot(int value, const TensorDesc& desc, int storage);
     void plan_arena();

@@ -14,6 +14,7 @@
 #include <cblas.h>
 #include <dnnl.h>
 
+#include "dsx/conv.h"
 #include "dsx/convert.h"
 #include "dsx/error.h"
 
@@ -167,6 +168,46 @@ const QuantTable& Session::calibration(LoadedModel& m) {
         if (range[v].first <= range[v].second) (*quant)[static_cast<int>(v)] = choose_quant(range[v].first, range[v].second);
     m.quant = std::move(quant);
     return *m.quant;
+}
+
+wire::DesignSpaceReply Session::describe_space(const wire::DescribeSpace& request) {
+    LoadedModel& m = model(request.model_hash());
+    const Model& model = *m.model;
+    const QuantTable* quant = nullptr;
+    wire::DesignSpaceReply reply;
+    for (int i = 0; i < static_cast<int>(model.nodes().size()); ++i) {
+        const GraphNode& node = model.nodes()[i];
+        wire::LayerSpace* layer = reply.add_layers();
+        layer->set_name(node.name);
+        layer->set_op(static_cast<wire::OpType>(node.op));
+        for (int64_t d : model.values()[node.output].dims) layer->add_output_shape(d);
+        if (node.op == Op::Conv) {
+            NodeSpec spec = node.spec;
+            spec.inputs = {TensorDesc{model.values()[node.inputs[0]].dims}};
+            spec.output = TensorDesc{model.values()[node.output].dims};
+            layer->set_flops(conv_dims(spec).flops());
+        } else if (node.op == Op::FullyConnected) {
+            layer->set_flops(2.0 * model.values()[node.inputs[0]].dims[0] * node.spec.weight_dims[0] * node.spec.weight_dims[1]);
+        }
+        // Layouts differ in memory only for rank-4 tensors; a rank-2 layer lists NCHW alone.
+        const bool spatial = model.values()[node.output].dims.size() == 4;
+        for (const auto& impl : Registry::instance().all()) {
+            if (impl.op != node.op) continue;
+            for (Layout layout : impl.layouts) {
+                if (!spatial && layout != Layout::NCHW && std::find(impl.layouts.begin(), impl.layouts.end(), Layout::NCHW) != impl.layouts.end()) continue;
+                for (Precision precision : impl.precisions) {
+                    if (precision == Precision::INT8 && !quant) quant = &calibration(m);
+                    Choice c{impl.primitive, layout, precision, 1};
+                    if (!refusal(model, i, c, quant).empty()) continue;
+                    wire::Choice* w = layer->add_choices();
+                    w->set_primitive(impl.primitive);
+                    w->set_layout(static_cast<wire::Layout>(layout));
+                    w->set_precision(static_cast<wire::Precision>(precision));
+                }
+            }
+        }
+    }
+    return reply;
 }
 
 wire::MeasureReply Session::measure(const wire::Measure& request) {

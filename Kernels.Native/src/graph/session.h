@@ -28,6 +28,7 @@ public:
     wire::HelloReply hello() const;
     wire::LoadModelReply load(const wire::LoadModel& request);
     wire::MeasureReply measure(const wire::Measure& request);
+    wire::DesignSpaceReply describe_space(const wire::DescribeSpace& request);
     // The model held under `hash`; throws ModelNotLoaded.
     LoadedModel& model(const std::string& hash);
 
