@@ -125,6 +125,37 @@ public sealed class NetworkBuilder
         return Define(name, shape);
     }
 
+    /// <summary>Joins values along <paramref name="axis"/> (channels for NCHW); every other dimension must match.</summary>
+    public string Concat(IReadOnlyList<string> inputs, string name, int axis = 1)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0)
+        {
+            throw new ArgumentException($"Concat '{name}' needs at least one input.", nameof(inputs));
+        }
+
+        var shape = ShapeOf(inputs[0]).ToArray();
+        if (axis < 0 || axis >= shape.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(axis), $"Concat '{name}': axis {axis} is outside rank {shape.Length}.");
+        }
+
+        foreach (var input in inputs.Skip(1))
+        {
+            var other = ShapeOf(input);
+            if (other.Count != shape.Length || Enumerable.Range(0, shape.Length).Any(i => i != axis && other[i] != shape[i]))
+            {
+                throw new ArgumentException($"Concat '{name}': shapes [{string.Join(", ", ShapeOf(inputs[0]))}] and [{string.Join(", ", other)}] differ outside axis {axis}.");
+            }
+
+            shape[axis] += other[axis];
+        }
+
+        var node = NewNode(name, OpType.Concat, [.. inputs]);
+        node.Axis = axis;
+        return Define(name, shape);
+    }
+
     /// <summary>Flattens to 2-D at <paramref name="axis"/>: (d0*...*d[axis-1], d[axis]*...).</summary>
     public string Flatten(string input, string name, int axis = 1)
     {
