@@ -80,6 +80,18 @@ public sealed class ExecutorProcess : IAsyncDisposable
             startInfo.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in launch.Environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
         var process = new Process { StartInfo = startInfo };
         var executor = new ExecutorProcess(process, launch, options);
         process.ErrorDataReceived += (_, e) =>
@@ -184,6 +196,14 @@ public sealed class ExecutorProcess : IAsyncDisposable
 
         var operation = $"Measure of {ShortHash(modelHash)} ({plan.Layers.Count} planned layers, {options.Warmup} warm-up, {options.Repeats} repeats)";
         return (await RoundTripAsync(new Request { Measure = measure }, Response.BodyOneofCase.Measured, operation, options.Timeout, cancellationToken)).Measured;
+    }
+
+    /// <summary>Which choices (primitive x layout x precision) each layer of a loaded model admits on this executor.</summary>
+    public async Task<DesignSpaceReply> DescribeSpaceAsync(string modelHash, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelHash);
+        var request = new Request { DescribeSpace = new DescribeSpace { ModelHash = modelHash } };
+        return (await RoundTripAsync(request, Response.BodyOneofCase.Space, $"DescribeSpace of {ShortHash(modelHash)}", timeout: null, cancellationToken)).Space;
     }
 
     public Task PingAsync(CancellationToken cancellationToken = default) =>

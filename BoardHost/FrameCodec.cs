@@ -9,8 +9,8 @@ namespace Dsx.BoardHost;
 /// </summary>
 public sealed class FrameCodec
 {
-    /// <summary>Big enough for a ResNet-50-sized graph with FP32 weights.</summary>
-    public const int DefaultMaxFrameBytes = 512 * 1024 * 1024;
+    /// <summary>The executor's own default limit (1 GiB): room for VGG-16 with FP32 weights (553 MB).</summary>
+    public const int DefaultMaxFrameBytes = 1024 * 1024 * 1024;
 
     private const int PrefixBytes = 4;
 

@@ -76,59 +76,29 @@ internal static class DemoCommand
         var graph = ModelZoo.Build(modelName);
 
         await Progress($"starting {launch} ...");
-        await using var executor = await ExecutorProcess.StartAsync(launch, cancellationToken: cancellationToken);
-        var hello = executor.Capabilities!;
-        PrintHello(hello);
+        await using var session = await BoardSession.StartAsync(launch, cancellationToken: cancellationToken);
+        PrintHello(session.Capabilities);
 
         await Progress($"loading {modelName} ({graph.Nodes.Count} nodes) ...");
-        var loaded = await executor.LoadModelAsync(graph, cancellationToken);
+        var loaded = await session.LoadModelAsync(graph, cancellationToken);
 
-        var offered = hello.Primitives.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var results = await SingleLibraryComparison.MeasureAsync(
+            session, graph, loaded.Hash, threads, new MeasureOptions(Repeats: repeats), cancellationToken);
         var table = new TextTable("plan", "median ms", "min ms", "peak MiB", "speedup");
-        double? baselineMs = null;
-        (string Label, double MedianMs)? fastest = null;
-        var failures = 0;
-        // Baseline first, so that every later row can show its speedup.
-        foreach (var library in PlanFactory.SingleLibraries.OrderBy(l => l == PlanFactory.Blas ? 0 : 1))
+        var baselineMs = results.FirstOrDefault(r => r.IsBaseline)?.Reply?.EndToEnd.MedianMs;
+        foreach (var result in results.Where(r => r.SkipReason is null))
         {
-            var isBaseline = library == PlanFactory.Blas;
-            var label = isBaseline ? $"baseline ({library.ConvPrimitive})" : library.ConvPrimitive;
-            var missing = new[] { library.ConvPrimitive, library.FullyConnectedPrimitive }.Distinct().Where(p => !offered.Contains(p)).ToList();
-            if (missing.Count > 0)
+            if (result.Outcome?.Failure is { } failure)
             {
-                await Progress($"skipping {label}: the executor does not offer {string.Join(" and ", missing)}");
+                var why = failure.Kind == MeasurementFailureKind.ExecutorError ? $"{failure.ErrorCode}" : $"{failure.Kind}";
+                table.AddRow(result.Label, $"failed: {why}", "-", "-", "-");
                 continue;
             }
 
-            await Progress($"measuring {label} ({repeats} repeats, {threads} thread{(threads == 1 ? "" : "s")}) ...");
-            MeasureReply measured;
-            try
-            {
-                measured = await executor.MeasureAsync(
-                    loaded.Hash, PlanFactory.ForLibrary(graph, library, threads), new MeasureOptions(Repeats: repeats), cancellationToken);
-            }
-            catch (ExecutorErrorException e)
-            {
-                // One library refusing a layer is a result, not the end of the demo.
-                await Console.Error.WriteLineAsync($"dsx: {label} failed: {e.Message}");
-                table.AddRow(label, $"failed: {e.Code}", "-", "-", "-");
-                failures++;
-                continue;
-            }
-
+            var measured = result.Reply!;
             var medianMs = measured.EndToEnd.MedianMs;
-            if (isBaseline)
-            {
-                baselineMs = medianMs;
-            }
-
-            if (fastest is null || medianMs < fastest.Value.MedianMs)
-            {
-                fastest = (label, medianMs);
-            }
-
             table.AddRow(
-                label,
+                result.Label,
                 Format(medianMs, "0.00"),
                 Format(measured.EndToEnd.MinMs, "0.00"),
                 Format(measured.Memory.PeakBytes / BytesPerMiB, "0.0"),
@@ -138,15 +108,16 @@ internal static class DemoCommand
         Console.WriteLine();
         Console.WriteLine($"{modelName}: end-to-end latency per plan ({repeats} timed runs, {threads} thread{(threads == 1 ? "" : "s")})");
         Console.Write(table.Render());
-        if (fastest is { } best)
+        if (SingleLibraryComparison.Fastest(results) is { } best)
         {
-            var versus = baselineMs is { } b ? $", {Format(b / best.MedianMs, "0.00")}x the baseline" : "";
-            Console.WriteLine($"fastest single-library plan: {best.Label} ({Format(best.MedianMs, "0.00")} ms{versus})");
+            var bestMs = best.Reply!.EndToEnd.MedianMs;
+            var versus = baselineMs is { } b ? $", {Format(b / bestMs, "0.00")}x the baseline" : "";
+            Console.WriteLine($"fastest single-library plan: {best.Label} ({Format(bestMs, "0.00")} ms{versus})");
         }
 
         await Progress("shutting down the executor ...");
-        await executor.ShutdownAsync(cancellationToken);
-        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+        await session.ShutdownAsync(cancellationToken);
+        return results.Any(r => r.Outcome?.Failure is not null) ? ExitCodes.Failure : ExitCodes.Ok;
     }
 
     private static void PrintHello(HelloReply hello)

@@ -13,6 +13,7 @@ public static class Program
         {
             DemoCommand.Create(),
             ModelsCommand.Create(),
+            RunCommand.Create(),
         };
 
         var parsed = root.Parse(args);

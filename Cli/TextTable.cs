@@ -3,12 +3,14 @@ using System.Text;
 
 namespace Dsx.Cli;
 
-/// <summary>A plain-text table: first column left-aligned, the others right-aligned (they hold numbers).</summary>
+/// <summary>A plain-text table: the first <see cref="LeftAlignedColumns"/> columns left-aligned (text), the others right-aligned (numbers).</summary>
 internal sealed class TextTable(params string[] headers)
 {
     public static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
 
     private readonly List<string[]> _rows = [];
+
+    public int LeftAlignedColumns { get; init; } = 1;
 
     public void AddRow(params string[] cells)
     {
@@ -27,7 +29,7 @@ internal sealed class TextTable(params string[] headers)
         var text = new StringBuilder();
         foreach (var row in all)
         {
-            var cells = row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]));
+            var cells = row.Select((cell, c) => c < LeftAlignedColumns ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]));
             text.Append(string.Join("  ", cells).TrimEnd()).Append('\n');
             if (ReferenceEquals(row, headers))
             {
