@@ -31,11 +31,15 @@ internal static class ModelsCommand
         });
 
         var name = new Argument<string>("name") { Description = "A model of the zoo (see 'dsx models list')." };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "File to write.", Required = true };
+        var output = new Option<FileInfo>("--output", "-o")
+        {
+            Description = "File to write: NAME.onnx writes ONNX (opset 13); NAME.dsxm the executor's own graph format.",
+            Required = true,
+        };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the deterministic weights.", DefaultValueFactory = _ => 42 };
         var export = new Command(
             "export",
-            "Write a zoo model as a .dsxm file (a serialized dsx.wire.Graph), the model format of 'dsx-executor run'.")
+            "Write a zoo model as ONNX (.onnx) or as a .dsxm file (a serialized dsx.wire.Graph, the model format of 'dsx-executor run').")
         {
             name, output, seed,
         };
@@ -51,8 +55,10 @@ internal static class ModelsCommand
             var file = result.GetValue(output)!;
             try
             {
+                var graph = ModelZoo.Build(modelName, result.GetValue(seed));
+                IMessage document = file.Extension.Equals(".dsxm", StringComparison.OrdinalIgnoreCase) ? graph : OnnxExporter.Export(graph);
                 using var stream = file.Create();
-                ModelZoo.Build(modelName, result.GetValue(seed)).WriteTo(stream);
+                document.WriteTo(stream);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
