@@ -90,6 +90,12 @@ public static class ModelZoo
     {
         var x = b.Conv(input, $"{name}_conv1", channels, kernel: 3, stride: stride, padding: 1, activation: Activation.Relu);
         x = b.Conv(x, $"{name}_conv2", channels, kernel: 3, padding: 1);
+        return ResidualJoin(b, input, x, name, channels, stride);
+    }
+
+    /// <summary>Adds the block's shortcut (a strided 1x1 conv where the shape changes) to its output, then ReLU.</summary>
+    private static string ResidualJoin(NetworkBuilder b, string input, string x, string name, int channels, int stride)
+    {
         var shortcut = stride != 1 || b.ShapeOf(input)[1] != channels
             ? b.Conv(input, $"{name}_downsample", channels, kernel: 1, stride: stride)
             : input;
@@ -183,11 +189,7 @@ public static class ModelZoo
         var x = b.Conv(input, $"{name}_conv1", width, kernel: 1, activation: Activation.Relu);
         x = b.Conv(x, $"{name}_conv2", width, kernel: 3, stride: stride, padding: 1, activation: Activation.Relu);
         x = b.Conv(x, $"{name}_conv3", width * Expansion, kernel: 1);
-        var shortcut = stride != 1 || b.ShapeOf(input)[1] != width * Expansion
-            ? b.Conv(input, $"{name}_downsample", width * Expansion, kernel: 1, stride: stride)
-            : input;
-        x = b.Add(x, shortcut, $"{name}_add");
-        return b.Relu(x, $"{name}_relu");
+        return ResidualJoin(b, input, x, name, width * Expansion, stride);
     }
 
     /// <summary>

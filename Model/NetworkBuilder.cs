@@ -120,7 +120,9 @@ public sealed class NetworkBuilder
     /// <summary>Element-wise sum with NumPy broadcasting (a residual connection when both shapes match).</summary>
     public string Add(string left, string right, string name)
     {
-        var shape = Broadcast(ShapeOf(left), ShapeOf(right), name);
+        var shape = Onnx.TensorMath.Broadcast(ShapeOf(left), ShapeOf(right))
+            ?? throw new ArgumentException(
+                $"Node '{name}': shapes [{string.Join(", ", ShapeOf(left))}] and [{string.Join(", ", ShapeOf(right))}] do not broadcast.");
         NewNode(name, OpType.Add, left, right);
         return Define(name, shape);
     }
@@ -229,25 +231,6 @@ public sealed class NetworkBuilder
         }
 
         return (shape[0], shape[1], shape[2], shape[3]);
-    }
-
-    private static long[] Broadcast(IReadOnlyList<long> left, IReadOnlyList<long> right, string name)
-    {
-        var rank = Math.Max(left.Count, right.Count);
-        var result = new long[rank];
-        for (var i = 0; i < rank; i++)
-        {
-            var l = i < rank - left.Count ? 1 : left[i - (rank - left.Count)];
-            var r = i < rank - right.Count ? 1 : right[i - (rank - right.Count)];
-            if (l != r && l != 1 && r != 1)
-            {
-                throw new ArgumentException($"Node '{name}': shapes [{string.Join(", ", left)}] and [{string.Join(", ", right)}] do not broadcast.");
-            }
-
-            result[i] = Math.Max(l, r);
-        }
-
-        return result;
     }
 
     private Node NewNode(string name, OpType op, params string[] inputs)
