@@ -6,7 +6,9 @@ namespace Dsx.BoardHost;
 /// One board's executor for as long as the session lives, surviving its crashes and hangs: a measurement
 /// that kills or hangs the executor comes back as a typed <see cref="MeasurementFailure"/>, the session
 /// starts a fresh executor (handshake again), reloads every model it had loaded (it keeps their graphs,
-/// by hash), and the next request runs on the new process. One request at a time.
+/// by hash), and the next request runs on the new process. One request at a time. For a TCP launch
+/// (<see cref="ExecutorLaunch.Tcp"/>) a "restart" is a reconnect (handshake with the token, reload) to the
+/// same listening executor; the session never starts or kills it.
 /// </summary>
 public sealed class BoardSession : IAsyncDisposable
 {
@@ -28,10 +30,10 @@ public sealed class BoardSession : IAsyncDisposable
     /// <summary>The capabilities of the current executor process.</summary>
     public HelloReply Capabilities => Current.Capabilities!;
 
-    /// <summary>The current executor process's id (changes on every restart).</summary>
-    public int ProcessId => Current.ProcessId;
+    /// <summary>The current executor process's id (changes on every restart); null over TCP.</summary>
+    public int? ProcessId => Current.ProcessId;
 
-    /// <summary>How many times the executor was started again after a crash, hang or cancellation.</summary>
+    /// <summary>How many times the executor was started again (reconnected to, over TCP) after a crash, hang or cancellation.</summary>
     public int Restarts { get; private set; }
 
     /// <summary>The hashes of the models this session keeps loaded, in load order.</summary>

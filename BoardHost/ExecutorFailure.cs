@@ -32,6 +32,7 @@ public sealed record ExecutorFailure(
         ExecutorFailureKind.Crashed => "crashed",
         ExecutorFailureKind.Cancelled => "was stopped (request cancelled)",
         ExecutorFailureKind.ProtocolViolation => "broke the protocol",
+        ExecutorFailureKind.ConnectionLost => "lost the connection",
         _ => "is not running",
     };
 

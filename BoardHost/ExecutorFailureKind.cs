@@ -17,6 +17,9 @@ public enum ExecutorFailureKind
     /// <summary>The executor sent something that breaks the protocol (bad frame, wrong id, wrong reply type).</summary>
     ProtocolViolation,
 
+    /// <summary>The TCP connection to a listening executor broke or was closed by it while a request was outstanding.</summary>
+    ConnectionLost,
+
     /// <summary>A request was made after the process had already failed or been shut down.</summary>
     NotRunning,
 }

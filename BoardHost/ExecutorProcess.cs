@@ -1,16 +1,19 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Net.Sockets;
 using Dsx.Wire;
 using Google.Protobuf;
 
 namespace Dsx.BoardHost;
 
 /// <summary>
-/// One running executor, spoken to over its stdin/stdout with framed Request/Response messages, one
-/// request at a time. A typed Error reply surfaces as <see cref="ExecutorErrorException"/> and leaves the
-/// process usable; anything that leaves the reply stream in an unknown state (timeout, cancellation, crash,
-/// garbage) kills the process and surfaces as <see cref="ExecutorFailureException"/> (or
-/// <see cref="OperationCanceledException"/> for a caller's cancellation).
+/// One executor, spoken to with framed Request/Response messages, one request at a time, over a duplex
+/// stream pair: either the stdin/stdout of a process this class started (<see cref="ExecutorLaunch.Local"/>,
+/// <see cref="ExecutorLaunch.Qemu"/>) or a TCP connection to an executor started with <c>--listen</c>
+/// (<see cref="ExecutorLaunch.Tcp"/>). A typed Error reply surfaces as <see cref="ExecutorErrorException"/>
+/// and leaves the executor usable; anything that leaves the reply stream in an unknown state (timeout,
+/// cancellation, crash, lost connection, garbage) kills the process or closes the connection and surfaces as
+/// <see cref="ExecutorFailureException"/> (or <see cref="OperationCanceledException"/> for a caller's cancellation).
 /// </summary>
 public sealed class ExecutorProcess : IAsyncDisposable
 {
@@ -19,7 +22,10 @@ public sealed class ExecutorProcess : IAsyncDisposable
     // Unix reports "killed by signal N" as exit code 128 + N.
     private const int SignalExitBase = 128;
 
-    private readonly Process _process;
+    // Exactly one of the two transports is set.
+    private readonly Process? _process;
+    private readonly TcpClient? _connection;
+    private readonly NetworkStream? _connectionStream;
     private readonly ExecutorOptions _options;
     private readonly FrameCodec _codec;
     private readonly StderrTail _stderr;
@@ -27,10 +33,13 @@ public sealed class ExecutorProcess : IAsyncDisposable
     private readonly HashSet<string> _loadedModelHashes = new(StringComparer.Ordinal);
     private ulong _lastRequestId;
     private bool _shutDown;
+    private volatile bool _connectionClosed;
 
-    private ExecutorProcess(Process process, ExecutorLaunch launch, ExecutorOptions options)
+    private ExecutorProcess(Process? process, TcpClient? connection, ExecutorLaunch launch, ExecutorOptions options)
     {
         _process = process;
+        _connection = connection;
+        _connectionStream = connection?.GetStream();
         _options = options;
         _codec = new FrameCodec(options.MaxFrameBytes);
         _stderr = new StderrTail(options.StderrTailLines);
@@ -45,12 +54,19 @@ public sealed class ExecutorProcess : IAsyncDisposable
     /// <summary>Why the process is no longer usable, or null while it is.</summary>
     public ExecutorFailure? Failure { get; private set; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>The id of the executor process this class started; null for a TCP connection.</summary>
+    public int? ProcessId => _process?.Id;
 
+    /// <summary>True when the process exited or, over TCP, the connection was closed.</summary>
     public bool HasExited
     {
         get
         {
+            if (_process is null)
+            {
+                return _connectionClosed || _connection?.Connected != true;
+            }
+
             try
             {
                 return _process.HasExited;
@@ -63,10 +79,20 @@ public sealed class ExecutorProcess : IAsyncDisposable
         }
     }
 
+    private Stream RequestStream => _connectionStream ?? _process!.StandardInput.BaseStream;
+
+    private Stream ReplyStream => _connectionStream ?? _process!.StandardOutput.BaseStream;
+
     /// <summary>Starts the process without talking to it; the first request must be <see cref="HelloAsync"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="launch"/> is a TCP endpoint: use <see cref="ConnectAsync"/> or <see cref="StartAsync"/>.</exception>
     public static ExecutorProcess Start(ExecutorLaunch launch, ExecutorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(launch);
+        if (launch.Remote is not null)
+        {
+            throw new ArgumentException($"`{launch}` is a TCP endpoint, not a command line; connect with ConnectAsync or StartAsync.", nameof(launch));
+        }
+
         options ??= ExecutorOptions.Default;
         var startInfo = new ProcessStartInfo(launch.Program)
         {
@@ -93,7 +119,7 @@ public sealed class ExecutorProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = startInfo };
-        var executor = new ExecutorProcess(process, launch, options);
+        var executor = new ExecutorProcess(process, connection: null, launch, options);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -115,13 +141,50 @@ public sealed class ExecutorProcess : IAsyncDisposable
         return executor;
     }
 
-    /// <summary>Starts the process and does the handshake; the process is disposed if either fails.</summary>
-    public static async Task<ExecutorProcess> StartAsync(ExecutorLaunch launch, ExecutorOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Opens a TCP connection to an executor listening with <c>--listen</c>, without talking to it; the first
+    /// request must be <see cref="HelloAsync"/> with the endpoint's token. A refused or unreachable endpoint is
+    /// an <see cref="ExecutorFailureException"/> of kind <see cref="ExecutorFailureKind.StartFailed"/>.
+    /// </summary>
+    public static async Task<ExecutorProcess> ConnectAsync(ExecutorLaunch launch, ExecutorOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var executor = Start(launch, options);
+        ArgumentNullException.ThrowIfNull(launch);
+        var remote = launch.Remote ?? throw new ArgumentException($"`{launch}` is a command line, not a TCP endpoint; start it with Start or StartAsync.", nameof(launch));
+        options ??= ExecutorOptions.Default;
+        var connection = new TcpClient { NoDelay = true };
+        using var timeout = new CancellationTokenSource(options.RequestTimeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await executor.HelloAsync(cancellationToken: cancellationToken);
+            await connection.ConnectAsync(remote.Host, remote.Port, linked.Token);
+        }
+        catch (Exception e) when (e is SocketException || (e is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
+        {
+            connection.Dispose();
+            var detail = e is SocketException ? e.Message : $"no connection within {options.RequestTimeout.TotalSeconds:0.#} s";
+            throw new ExecutorFailureException(new ExecutorFailure(ExecutorFailureKind.StartFailed, $"connect to {launch}", detail), e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return new ExecutorProcess(process: null, connection, launch, options);
+    }
+
+    /// <summary>
+    /// Starts the process (or connects to the TCP endpoint) and does the handshake, with the endpoint's token
+    /// over TCP; the executor is disposed if either fails.
+    /// </summary>
+    /// <exception cref="ExecutorUnauthorizedException">The TCP executor refused the token.</exception>
+    public static async Task<ExecutorProcess> StartAsync(ExecutorLaunch launch, ExecutorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        var executor = launch.Remote is null ? Start(launch, options) : await ConnectAsync(launch, options, cancellationToken);
+        try
+        {
+            await executor.HelloAsync(launch.Remote?.Token ?? "", cancellationToken);
             return executor;
         }
         catch
@@ -133,6 +196,7 @@ public sealed class ExecutorProcess : IAsyncDisposable
 
     /// <summary>The handshake: sends our protocol version and checks the executor's.</summary>
     /// <exception cref="ProtocolVersionMismatchException">The executor speaks another version.</exception>
+    /// <exception cref="ExecutorUnauthorizedException">The executor refused <paramref name="token"/> (it closes the connection).</exception>
     public async Task<HelloReply> HelloAsync(string token = "", CancellationToken cancellationToken = default)
     {
         var request = new Request { Hello = new Hello { ProtocolVersion = ClientProtocolVersion, Token = token } };
@@ -144,6 +208,13 @@ public sealed class ExecutorProcess : IAsyncDisposable
         catch (ExecutorErrorException e) when (e.Code == ErrorCode.VersionMismatch)
         {
             throw new ProtocolVersionMismatchException(ClientProtocolVersion, 0, e.Detail);
+        }
+        catch (ExecutorErrorException e) when (e.Code == ErrorCode.Unauthorized)
+        {
+            // The executor hangs up after refusing a token: nothing more can be sent on this connection.
+            Failure = new ExecutorFailure(ExecutorFailureKind.NotRunning, "Hello", $"the executor refused the token: {e.Detail}");
+            KillQuietly();
+            throw new ExecutorUnauthorizedException(Launch.ToString(), e.Detail, e);
         }
 
         if (reply.ProtocolVersion != ClientProtocolVersion)
@@ -209,11 +280,20 @@ public sealed class ExecutorProcess : IAsyncDisposable
     public Task PingAsync(CancellationToken cancellationToken = default) =>
         RoundTripAsync(new Request { Ping = new Ping() }, Response.BodyOneofCase.Pong, "Ping", timeout: null, cancellationToken);
 
-    /// <summary>Asks the executor to exit, waits for it, and kills it if it lingers.</summary>
+    /// <summary>
+    /// Asks the executor to exit, waits for it, and kills it if it lingers. Over TCP this stops the listening
+    /// executor itself (it then serves nobody); to merely hang up, dispose instead.
+    /// </summary>
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
     {
         await RoundTripAsync(new Request { Shutdown = new Shutdown() }, Response.BodyOneofCase.Bye, "Shutdown", _options.ShutdownGrace, cancellationToken);
         _shutDown = true;
+        if (_process is null)
+        {
+            KillQuietly();
+            return;
+        }
+
         _process.StandardInput.Close();
         if (!await WaitForExitAsync(_options.ShutdownGrace))
         {
@@ -221,9 +301,10 @@ public sealed class ExecutorProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Shuts a started process down (killing it if need be); over TCP, just closes the connection and leaves the executor listening.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Failure is null && !_shutDown && !HasExited)
+        if (_process is not null && Failure is null && !_shutDown && !HasExited)
         {
             try
             {
@@ -236,7 +317,7 @@ public sealed class ExecutorProcess : IAsyncDisposable
         }
 
         KillQuietly();
-        _process.Dispose();
+        _process?.Dispose();
         _oneRequestAtATime.Dispose();
     }
 
@@ -262,36 +343,40 @@ public sealed class ExecutorProcess : IAsyncDisposable
             var limit = timeout ?? _options.RequestTimeout;
             using var timeoutSource = new CancellationTokenSource(limit);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-            // Killing the process is what reliably unblocks a read or write on its pipes.
+            // Killing the process (closing the connection) is what reliably unblocks a read or write on its pipes (socket).
             using var killOnCancel = linked.Token.Register(KillQuietly);
 
             Response? response;
             try
             {
-                await _codec.WriteAsync(_process.StandardInput.BaseStream, request, linked.Token);
-                response = await _codec.ReadAsync(_process.StandardOutput.BaseStream, Response.Parser, linked.Token);
+                await _codec.WriteAsync(RequestStream, request, linked.Token);
+                response = await _codec.ReadAsync(ReplyStream, Response.Parser, linked.Token);
             }
             catch (Exception e) when (timeoutSource.IsCancellationRequested)
             {
-                throw await FailAsync(ExecutorFailureKind.Timeout, operation, $"no reply within {limit.TotalSeconds:0.#} s; the process was killed", e);
+                throw await FailAsync(ExecutorFailureKind.Timeout, operation, $"no reply within {limit.TotalSeconds:0.#} s; {WhatWasStopped}", e);
             }
             catch (Exception e) when (cancellationToken.IsCancellationRequested)
             {
-                var failure = await FailAsync(ExecutorFailureKind.Cancelled, operation, "cancelled by the caller; the process was killed", e);
+                var failure = await FailAsync(ExecutorFailureKind.Cancelled, operation, $"cancelled by the caller; {WhatWasStopped}", e);
                 throw new OperationCanceledException(failure.Message, failure, cancellationToken);
             }
             catch (Exception e) when (e is FrameTooLargeException or InvalidProtocolBufferException)
             {
                 throw await FailAsync(ExecutorFailureKind.ProtocolViolation, operation, $"unreadable reply: {e.Message}", e);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
             {
-                throw await FailAsync(ExecutorFailureKind.Crashed, operation, $"the pipe broke: {e.Message}", e);
+                throw _process is null
+                    ? await FailAsync(ExecutorFailureKind.ConnectionLost, operation, $"the connection broke: {e.Message}", e)
+                    : await FailAsync(ExecutorFailureKind.Crashed, operation, $"the pipe broke: {e.Message}", e);
             }
 
             if (response is null)
             {
-                throw await FailAsync(ExecutorFailureKind.Crashed, operation, "the executor closed its stdout", inner: null);
+                throw _process is null
+                    ? await FailAsync(ExecutorFailureKind.ConnectionLost, operation, "the executor closed the connection", inner: null)
+                    : await FailAsync(ExecutorFailureKind.Crashed, operation, "the executor closed its stdout", inner: null);
             }
 
             if (response.Id != request.Id)
@@ -314,9 +399,19 @@ public sealed class ExecutorProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes sure the process is gone, records why, and builds the exception to throw.</summary>
+    private string WhatWasStopped => _process is null ? "the connection was closed" : "the process was killed";
+
+    /// <summary>Makes sure the process (connection) is gone, records why, and builds the exception to throw.</summary>
     private async Task<ExecutorFailureException> FailAsync(ExecutorFailureKind kind, string operation, string detail, Exception? inner)
     {
+        if (_process is null)
+        {
+            // No process of ours: no exit status and no stderr, only a connection to close.
+            KillQuietly();
+            Failure = new ExecutorFailure(kind, operation, detail);
+            return new ExecutorFailureException(Failure, inner);
+        }
+
         // A crash announces itself by EOF slightly before the exit status is reapable; give it a moment.
         if (kind != ExecutorFailureKind.Crashed || !await WaitForExitAsync(TimeSpan.FromSeconds(2)))
         {
@@ -345,6 +440,11 @@ public sealed class ExecutorProcess : IAsyncDisposable
     /// <summary>True when the process exited (and its stderr was drained) within <paramref name="limit"/>.</summary>
     private async Task<bool> WaitForExitAsync(TimeSpan limit)
     {
+        if (_process is null)
+        {
+            return true;
+        }
+
         using var timeout = new CancellationTokenSource(limit);
         try
         {
@@ -357,8 +457,16 @@ public sealed class ExecutorProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the process, or closes the TCP connection (the remote executor keeps listening).</summary>
     private void KillQuietly()
     {
+        if (_process is null)
+        {
+            _connectionClosed = true;
+            _connection?.Dispose();
+            return;
+        }
+
         try
         {
             if (!_process.HasExited)

@@ -94,7 +94,7 @@ public sealed class ExecutorIntegrationTests
     public async Task A_killed_executor_is_reported_as_a_crash_with_its_signal()
     {
         await using var executor = await StartAsync();
-        using (var process = Process.GetProcessById(executor.ProcessId))
+        using (var process = Process.GetProcessById(executor.ProcessId!.Value))
         {
             process.Kill();
             await process.WaitForExitAsync();
