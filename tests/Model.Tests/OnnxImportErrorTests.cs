@@ -1,10 +1,20 @@
-using System.Runtime.CompilerServices;
-
 namespace Dsx.Model.Tests;
 
 public sealed class OnnxImportErrorTests
 {
-    private static string CorpusDir([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "BadOnnx");
+    // Found from the test binary upwards, not from [CallerFilePath]: CI builds map source paths to "/_/".
+    private static string CorpusDir()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dsx.sln")))
+            {
+                return Path.Combine(dir.FullName, "tests", "Model.Tests", "BadOnnx");
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no Dsx.sln above {AppContext.BaseDirectory}");
+    }
 
     [Fact]
     public void Committed_bad_onnx_corpus_matches_its_generator()
