@@ -66,14 +66,12 @@ std::vector<double> int8_bound(const Problem& p, const std::vector<float>& want)
 
 void check_int8(Op op, Layout layout) {
     constexpr int kWanted = 60;
-    constexpr ConvFamily kFamilies[] = {ConvFamily::Any,          ConvFamily::Pointwise, ConvFamily::K3S1, ConvFamily::K3S2,
-                                        ConvFamily::Depthwise3x3, ConvFamily::Grouped,   ConvFamily::Large};
     std::mt19937 rng(99);
     int admitted = 0;
     double worst = 0;  // largest error as a fraction of its bound
     std::string last_reason;
     for (int attempt = 0; attempt < 500 && admitted < kWanted; ++attempt) {
-        Problem p = op == Op::Conv ? random_conv(rng, kFamilies[attempt % 7]) : random_fc(rng);
+        Problem p = random_problem(rng, op, attempt);
         const std::vector<float> want = run_ref(p);
         const int threads = 1 + attempt % 3;
         std::string why;

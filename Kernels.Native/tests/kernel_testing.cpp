@@ -108,6 +108,12 @@ Problem random_fc(std::mt19937& rng) {
     return p;
 }
 
+Problem random_problem(std::mt19937& rng, Op op, int attempt) {
+    constexpr ConvFamily kFamilies[] = {ConvFamily::Any,          ConvFamily::Pointwise, ConvFamily::K3S1, ConvFamily::K3S2,
+                                        ConvFamily::Depthwise3x3, ConvFamily::Grouped,   ConvFamily::Large};
+    return op == Op::Conv ? random_conv(rng, kFamilies[attempt % 7]) : random_fc(rng);
+}
+
 static std::pair<float, float> range_of(const std::vector<float>& v) {
     auto [lo, hi] = std::minmax_element(v.begin(), v.end());
     return {*lo, *hi};

@@ -26,6 +26,9 @@ enum class ConvFamily { Any, Pointwise, K3S1, K3S2, Depthwise3x3, Grouped, Large
 
 Problem random_conv(std::mt19937& rng, ConvFamily family);
 Problem random_fc(std::mt19937& rng);
+// The `attempt`-th draw of a conformance loop: for Conv, cycles through every ConvFamily so each
+// primitive meets shapes it admits; for FullyConnected, a random FC.
+Problem random_problem(std::mt19937& rng, Op op, int attempt);
 std::vector<float> random_vector(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f);
 
 // Runs `primitive` on `p` with the node in `layout`/`precision`: converts the NCHW FP32 inputs in,

@@ -30,13 +30,11 @@ class Fp32Conformance : public ::testing::TestWithParam<Case> {};
 TEST_P(Fp32Conformance, MatchesRefOnRandomShapes) {
     const Case& c = GetParam();
     constexpr int kWanted = 50;
-    constexpr ConvFamily kFamilies[] = {ConvFamily::Any,          ConvFamily::Pointwise, ConvFamily::K3S1, ConvFamily::K3S2,
-                                        ConvFamily::Depthwise3x3, ConvFamily::Grouped,   ConvFamily::Large};
     std::mt19937 rng(1234);
     int admitted = 0;
     std::string last_reason;
     for (int attempt = 0; attempt < 1500 && admitted < kWanted; ++attempt) {
-        Problem p = c.op == Op::Conv ? random_conv(rng, kFamilies[attempt % 7]) : random_fc(rng);
+        Problem p = random_problem(rng, c.op, attempt);
         int threads = 1 + attempt % 2;
         std::string why;
         std::vector<float> got = run_primitive(c.primitive, p, c.layout, Precision::FP32, threads, &why);
