@@ -17,9 +17,7 @@ namespace Dsx.Cli;
 internal static class RunCommand
 {
     private const double BytesPerMiB = 1024.0 * 1024.0;
-    private const string ZooPrefix = "zoo:";
-    private const string LocalBoard = "local";
-
+    
     private static readonly EnumDescriptor LayoutEnum = DsxExecutorReflection.Descriptor.FindTypeByName<EnumDescriptor>("Layout");
     private static readonly EnumDescriptor PrecisionEnum = DsxExecutorReflection.Descriptor.FindTypeByName<EnumDescriptor>("Precision");
 
@@ -34,12 +32,6 @@ internal static class RunCommand
         string? Output,
         bool Json,
         IReadOnlyList<string> InputShapes);
-
-    /// <summary>A problem with the command line or the files it names: exit code 2.</summary>
-    private sealed class UsageException(string message) : Exception(message);
-
-    /// <summary>The model file could not be imported: exit code 1.</summary>
-    private sealed class ModelImportException(string message, Exception inner) : Exception(message, inner);
 
     public static Command Create()
     {
@@ -56,7 +48,7 @@ internal static class RunCommand
         var board = new Option<string>("--board")
         {
             Description = "Where to run: 'local' (the local executor: $DSX_EXECUTOR or the repository build).",
-            DefaultValueFactory = _ => LocalBoard,
+            DefaultValueFactory = _ => LocalBoard.Name,
         };
         var threads = new Option<int?>("--threads")
         {
@@ -116,39 +108,18 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await RunCheckedAsync(settings, cancellationToken);
-        }
-        catch (UsageException e)
-        {
-            await Console.Error.WriteLineAsync($"dsx: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is PlanFormatException or InvalidDataException)
-        {
-            await Console.Error.WriteLineAsync($"dsx: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is ExecutorNotFoundException or ExecutorFailureException or ExecutorErrorException
-            or ProtocolVersionMismatchException or ModelImportException or IOException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync($"dsx: {e.Message}");
-            return ExitCodes.Failure;
-        }
-    }
+    private static Task<int> RunAsync(Settings settings, CancellationToken cancellationToken) =>
+        CliErrors.Guard(() => RunCheckedAsync(settings, cancellationToken));
 
     private static async Task<int> RunCheckedAsync(Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Board != LocalBoard)
+        if (settings.Board != LocalBoard.Name)
         {
             throw new UsageException(
-                $"unknown board '{settings.Board}': only '{LocalBoard}' (the local executor) exists for now; remote and emulated boards come with the cluster.");
+                $"unknown board '{settings.Board}': only '{LocalBoard.Name}' (the local executor) exists without a cluster; farms of boards come with 'dsx silo'.");
         }
 
-        var graph = LoadGraph(settings);
+        var graph = ModelSource.Load(settings.Model, settings.InputShapes);
         var threads = settings.Threads ?? 1;
         var planIsNamed = settings.Plan is "baseline" or "fastest-single";
         Plan? plan = null;
@@ -231,75 +202,6 @@ internal static class RunCommand
 
         await session.ShutdownAsync(cancellationToken);
         return ExitCodes.Ok;
-    }
-
-    private static Graph LoadGraph(Settings settings)
-    {
-        if (settings.Model.StartsWith(ZooPrefix, StringComparison.Ordinal))
-        {
-            var name = settings.Model[ZooPrefix.Length..];
-            if (!ModelZoo.Names.Contains(name))
-            {
-                throw new UsageException($"unknown zoo model '{name}'; known models: {string.Join(", ", ModelZoo.Names)}.");
-            }
-
-            if (settings.InputShapes.Count > 0)
-            {
-                throw new UsageException("--input-shape applies to ONNX models only; zoo models have fixed shapes.");
-            }
-
-            return ModelZoo.Build(name);
-        }
-
-        if (!File.Exists(settings.Model))
-        {
-            throw new UsageException($"model '{settings.Model}' is neither zoo:NAME nor an existing ONNX file.");
-        }
-
-        var shapes = ParseInputShapes(settings.InputShapes);
-        return ImportOnnx(settings.Model, shapes);
-    }
-
-    private static Graph ImportOnnx(string path, IReadOnlyDictionary<string, long[]>? shapes)
-    {
-        try
-        {
-            return OnnxImporter.Import(path, shapes);
-        }
-        catch (OnnxImportException e)
-        {
-            // A model we cannot import is a failure of the run, not of the command line.
-            throw new ModelImportException(e.Message, e);
-        }
-    }
-
-    /// <summary>NAME=1x3x224x224, repeatable; null when none was given.</summary>
-    internal static IReadOnlyDictionary<string, long[]>? ParseInputShapes(IReadOnlyList<string> values)
-    {
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        foreach (var value in values)
-        {
-            var equals = value.LastIndexOf('=');
-            var name = equals > 0 ? value[..equals] : "";
-            var dims = equals > 0 ? value[(equals + 1)..].Split('x') : [];
-            var parsed = dims.Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : -1).ToArray();
-            if (name.Length == 0 || parsed.Length == 0 || parsed.Any(d => d < 1))
-            {
-                throw new UsageException($"--input-shape '{value}' is not NAME=DIMxDIMx... with positive dimensions (e.g. input=1x3x224x224).");
-            }
-
-            if (!shapes.TryAdd(name, parsed))
-            {
-                throw new UsageException($"--input-shape gives input '{name}' twice.");
-            }
-        }
-
-        return shapes;
     }
 
     private static List<Tensor>? ReadInputs(Settings settings, Graph graph)

@@ -18,6 +18,7 @@ public sealed record DesignSpace(IReadOnlyList<LayerOptions> Layers)
             layer.Name,
             layer.Op,
             layer.Flops,
+            [.. layer.OutputShape],
             [.. layer.Choices.SelectMany(choice => Enumerable
                 .Range(1, threaded.Contains(choice.Primitive) ? cores : 1)
                 .Select(threads => new Choice(choice) { Threads = threads }))]));

@@ -3,4 +3,4 @@ using Dsx.Wire;
 namespace Dsx.Model;
 
 /// <summary>What one layer may be given on a board: every admissible choice, thread counts expanded.</summary>
-public sealed record LayerOptions(string Name, OpType Op, double Flops, IReadOnlyList<Choice> Choices);
+public sealed record LayerOptions(string Name, OpType Op, double Flops, IReadOnlyList<long> OutputShape, IReadOnlyList<Choice> Choices);

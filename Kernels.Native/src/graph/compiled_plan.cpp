@@ -156,11 +156,15 @@ CompiledPlan::CompiledPlan(const Model& model, const wire::Plan& plan, const Qua
     for (int v : model.inputs()) home_slot_[v] = new_slot(v, TensorDesc{values[v].dims}, -1);
 
     const auto& nodes = model.nodes();
+    memory_.node_weights.assign(nodes.size(), 0);
+    memory_.node_workspace.assign(nodes.size(), 0);
+    memory_.node_output.assign(nodes.size(), 0);
     for (int i = 0; i < static_cast<int>(nodes.size()); ++i) {
         const GraphNode& g = nodes[i];
         NodeSpec spec = g.spec;
         Choice choice = choose(plan, i, spec, quant);
         choices_.push_back(choice);
+        memory_.node_output[i] = spec.output.bytes();
 
         std::vector<int> in_slots;
         for (size_t k = 0; k < g.inputs.size(); ++k) in_slots.push_back(slot_for(g.inputs[k], spec.inputs[k], i));
@@ -198,6 +202,8 @@ CompiledPlan::CompiledPlan(const Model& model, const wire::Plan& plan, const Qua
         }
         memory_.weights += kernel->weight_bytes();
         memory_.workspace = std::max(memory_.workspace, kernel->workspace_bytes());
+        memory_.node_weights[i] = kernel->weight_bytes();
+        memory_.node_workspace[i] = kernel->workspace_bytes();
         steps_.push_back(Step{i, false, in_slots, out_slot, std::move(kernel)});
     }
     for (int v : model.outputs()) {

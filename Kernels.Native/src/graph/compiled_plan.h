@@ -28,6 +28,8 @@ struct MemoryUse {
     size_t arena = 0;      // activations after liveness reuse
     size_t workspace = 0;  // largest per-step scratch
     size_t peak() const { return weights + arena + workspace; }
+    // Per node: its kernel's packed weights, scratch and output bytes (for per-layer memory objectives).
+    std::vector<size_t> node_weights, node_workspace, node_output;
 };
 
 // Times of one run, in seconds: per node, its kernel and the conversions of its inputs.

@@ -264,6 +264,9 @@ wire::MeasureReply Session::measure(const wire::Measure& request) {
         *lt->mutable_compute() = summarize(compute[i]);
         *lt->mutable_conversion() = summarize(conversion[i]);
         *lt->mutable_total() = summarize(total[i]);
+        lt->set_weights_bytes(static_cast<int64_t>(plan.memory().node_weights[i]));
+        lt->set_workspace_bytes(static_cast<int64_t>(plan.memory().node_workspace[i]));
+        lt->set_output_bytes(static_cast<int64_t>(plan.memory().node_output[i]));
     }
     *reply.mutable_end_to_end() = summarize(end_to_end);
     wire::MemoryReport* mem = reply.mutable_memory();

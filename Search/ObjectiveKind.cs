@@ -1,0 +1,9 @@
+namespace Dsx.Search;
+
+public enum ObjectiveKind
+{
+    Latency,
+    Memory,
+    Weighted,
+    LatencyUnderMemoryCap,
+}
