@@ -24,23 +24,24 @@ internal static class TableCommand
     {
         var model = new Argument<string>("model") { Description = "zoo:NAME or the path of an ONNX file." };
         var output = new Option<string>("--output", "-o") { Description = "The table file (JSON); an existing one is extended.", Required = true };
-        var plans = new Option<int>("--plans")
+        var plans = new Option<int>("--extra-plans")
         {
-            Description = "Plans to measure in all: first one per choice of the widest layer (every layer x choice once), then random "
-                + "format-mixing plans for conversions. Default: coverage + 40.",
+            Description = "Random format-mixing plans (for conversions) measured after the coverage plans, which run every layer x choice once "
+                + "(one plan per choice of the widest layer).",
+            DefaultValueFactory = _ => 40,
         };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per plan.", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs per plan.", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the plan sequence and the generated inputs.", DefaultValueFactory = _ => 1 };
         var board = new Option<string>("--board") { Description = "Where to measure: 'local'.", DefaultValueFactory = _ => LocalBoard.Name };
         var inputShape = new Option<string[]>("--input-shape") { Description = "ONNX models only: NAME=1x3x224x224 (repeatable)." };
-        foreach (var positive in new[] { repeats })
+        foreach (var positive in new[] { repeats, plans })
         {
             positive.Validators.Add(r =>
             {
-                if (r.GetValueOrDefault<int>() < 1)
+                if (r.GetValueOrDefault<int>() < (positive == plans ? 0 : 1))
                 {
-                    r.AddError($"{positive.Name} must be at least 1.");
+                    r.AddError($"{positive.Name} must be at least {(positive == plans ? 0 : 1)}.");
                 }
             });
         }
@@ -75,7 +76,7 @@ internal static class TableCommand
     }
 
     private static async Task<int> RecordAsync(
-        string modelArgument, string path, int plans, MeasureOptions options, ulong seed, string board, IReadOnlyList<string> shapes, CancellationToken ct)
+        string modelArgument, string path, int extraPlans, MeasureOptions options, ulong seed, string board, IReadOnlyList<string> shapes, CancellationToken ct)
     {
         var graph = ModelSource.Load(modelArgument, shapes);
         await using var local = await LocalBoard.OpenAsync(board, graph.Name, graph, ct);
@@ -86,7 +87,7 @@ internal static class TableCommand
             throw new UsageException($"{path} holds a table of another network or design space ('{table.Space.Model}'); choose another --output.");
         }
 
-        var total = plans > 0 ? plans : RecordingPlans.CoverageCount(space) + 40;
+        var total = RecordingPlans.CoverageCount(space) + extraPlans;
         await Console.Error.WriteLineAsync(
             $"{graph.Name}: {space.Layers.Count} layers, 10^{space.Log10Size:0.0} plans; recording {total} plans "
             + $"({RecordingPlans.CoverageCount(space)} for coverage), {table.Measurements} already in {path}");
