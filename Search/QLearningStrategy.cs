@@ -1,0 +1,287 @@
+namespace Dsx.Search;
+
+/// <summary>
+/// Tabular Q-learning as in QS-DNN. An episode walks the layers in topological order; the state is (layer, formats of
+/// its inputs), the action the layer's choice, the reward minus the layer's cost including its input conversion. After
+/// each observed episode, its transitions and those of a batch of replayed past episodes update
+/// Q(s,a) &lt;- (1-a) Q(s,a) + a (r + gamma max Q(s',a')), last layer first, s' being the next layer's state (none after
+/// the last). Actions are epsilon-greedy under a schedule over the episode budget (<see cref="QLearningOptions"/>).
+/// Unmeasured actions keep Q = 0, above every measured (negative) value, so the greedy policy tries them first.
+/// A choice that made an episode fail is never proposed again.
+/// </summary>
+public sealed class QLearningStrategy : ISearchStrategy
+{
+    private const string StateTag = "qlearning/1";
+    private const int BitsPerFormat = 4;
+
+    private readonly SearchSpace _space;
+    private readonly SplitMix64 _random;
+    private readonly int _budget;
+    private readonly QLearningOptions _options;
+    private readonly Dictionary<TensorFormat, int> _formatIndex;
+    private readonly QTable[] _q;
+    private readonly bool[][] _forbidden;
+    private readonly List<Episode> _memory = [];
+    private int _proposed;
+
+    public QLearningStrategy(SearchSpace space, ulong seed, int episodeBudget, QLearningOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(episodeBudget);
+        if (space.Formats.Count > 1 << BitsPerFormat || space.Layers.Any(l => l.Inputs.Count * BitsPerFormat > 64))
+        {
+            throw new ArgumentException("too many formats or layer inputs to key a Q state", nameof(space));
+        }
+
+        _space = space;
+        _random = new SplitMix64(seed);
+        _budget = episodeBudget;
+        _options = options ?? QLearningOptions.Default;
+        _formatIndex = space.Formats.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
+        _q = [.. space.Layers.Select(l => new QTable(l.Choices.Count))];
+        _forbidden = [.. space.Layers.Select(l => new bool[l.Choices.Count])];
+    }
+
+    public string Name => "qlearning";
+
+    public IReadOnlyList<CandidatePlan> Propose(int count)
+    {
+        var plans = new List<CandidatePlan>(count);
+        for (var n = 0; n < count; n++)
+        {
+            var epsilon = _options.Epsilon(_proposed++, _budget);
+            var choices = new int[_space.Layers.Count];
+            var formats = new TensorFormat[_space.Layers.Count];
+            for (var i = 0; i < choices.Length; i++)
+            {
+                var allowed = Allowed(i);
+                choices[i] = _random.NextDouble() < epsilon ? allowed[_random.Next(allowed.Length)] : Greedy(i, StateKey(i, formats), allowed);
+                formats[i] = _space.Layers[i].Choices[choices[i]].Format;
+            }
+
+            plans.Add(new CandidatePlan(choices));
+        }
+
+        return plans;
+    }
+
+    public void Observe(IReadOnlyList<EpisodeResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        foreach (var result in results)
+        {
+            if (result.FailedLayer is { } failed)
+            {
+                _forbidden[failed][result.Plan[failed]] = true;
+                continue;
+            }
+
+            var episode = Remember(result.Plan, [.. result.LayerCosts.Select(c => -c)]);
+            Learn(episode);
+            for (var k = 0; k < _options.ReplayEpisodes; k++)
+            {
+                Learn(_memory[_random.Next(_memory.Count)]);
+            }
+        }
+    }
+
+    public byte[] SaveState() => StrategyState.Write(StateTag, w =>
+    {
+        w.Write(_random.State);
+        w.Write(_proposed);
+        foreach (var row in _forbidden)
+        {
+            foreach (var f in row)
+            {
+                w.Write(f);
+            }
+        }
+
+        foreach (var table in _q)
+        {
+            table.Write(w);
+        }
+
+        w.Write(_memory.Count);
+        foreach (var episode in _memory)
+        {
+            StrategyState.WriteInts(w, episode.Choices);
+            foreach (var reward in episode.Rewards)
+            {
+                w.Write(reward);
+            }
+        }
+    });
+
+    public void RestoreState(byte[] state) => StrategyState.Read(state, StateTag, r =>
+    {
+        _random.State = r.ReadUInt64();
+        _proposed = r.ReadInt32();
+        foreach (var row in _forbidden)
+        {
+            for (var c = 0; c < row.Length; c++)
+            {
+                row[c] = r.ReadBoolean();
+            }
+        }
+
+        foreach (var table in _q)
+        {
+            table.Read(r);
+        }
+
+        _memory.Clear();
+        var episodes = r.ReadInt32();
+        for (var e = 0; e < episodes; e++)
+        {
+            var choices = StrategyState.ReadInts(r);
+            var rewards = new double[choices.Length];
+            for (var i = 0; i < rewards.Length; i++)
+            {
+                rewards[i] = r.ReadDouble();
+            }
+
+            Remember(new CandidatePlan(choices), rewards);
+        }
+    });
+
+    /// <summary>Stores an episode with its states resolved to table rows, so replay touches arrays only.</summary>
+    private Episode Remember(CandidatePlan plan, double[] rewards)
+    {
+        var formats = new TensorFormat[plan.Count];
+        var states = new int[plan.Count];
+        for (var i = 0; i < plan.Count; i++)
+        {
+            states[i] = _q[i].Row(StateKey(i, formats));
+            formats[i] = _space.Layers[i].Choices[plan[i]].Format;
+        }
+
+        var episode = new Episode([.. plan.Choices], states, rewards);
+        _memory.Add(episode);
+        return episode;
+    }
+
+    private void Learn(Episode episode)
+    {
+        for (var i = episode.Choices.Length - 1; i >= 0; i--)
+        {
+            var future = i == episode.Choices.Length - 1 ? 0 : BestValue(i + 1, _q[i + 1].Values[episode.States[i + 1]]);
+            var target = episode.Rewards[i] + (_options.Discount * future);
+            var row = episode.States[i];
+            var action = episode.Choices[i];
+            var visits = ++_q[i].Visits[row][action];
+            var rate = Math.Max(_options.LearningRate, 1.0 / visits);
+            var values = _q[i].Values[row];
+            values[action] = ((1 - rate) * values[action]) + (rate * target);
+        }
+    }
+
+    private double BestValue(int layer, double[] values)
+    {
+        var best = double.NegativeInfinity;
+        for (var a = 0; a < values.Length; a++)
+        {
+            if (!_forbidden[layer][a] && values[a] > best)
+            {
+                best = values[a];
+            }
+        }
+
+        return double.IsNegativeInfinity(best) ? 0 : best;
+    }
+
+    /// <summary>The allowed action of highest Q in the state; ties (e.g. untried actions, all at 0) broken at random.</summary>
+    private int Greedy(int layer, ulong state, int[] allowed)
+    {
+        var values = _q[layer].Find(state);
+        if (values is null)
+        {
+            return allowed[_random.Next(allowed.Length)];
+        }
+
+        var best = allowed.Max(a => values[a]);
+        var ties = allowed.Where(a => values[a] == best).ToArray();
+        return ties.Length == 1 ? ties[0] : ties[_random.Next(ties.Length)];
+    }
+
+    /// <summary>The layer's choices that never failed; all of them if every one failed (the plan must name something).</summary>
+    private int[] Allowed(int layer)
+    {
+        var allowed = Enumerable.Range(0, _forbidden[layer].Length).Where(c => !_forbidden[layer][c]).ToArray();
+        return allowed.Length > 0 ? allowed : [.. Enumerable.Range(0, _forbidden[layer].Length)];
+    }
+
+    /// <summary>The state of layer <paramref name="layer"/>: the formats its inputs arrive in, given the formats chosen so far.</summary>
+    private ulong StateKey(int layer, TensorFormat[] chosen)
+    {
+        ulong key = 0;
+        var inputs = _space.Layers[layer].Inputs;
+        for (var k = 0; k < inputs.Count; k++)
+        {
+            var format = inputs[k] == SearchLayer.GraphInput ? TensorFormat.Plain : chosen[inputs[k]];
+            key |= (ulong)_formatIndex[format] << (k * BitsPerFormat);
+        }
+
+        return key;
+    }
+
+    private sealed record Episode(int[] Choices, int[] States, double[] Rewards);
+
+    /// <summary>One layer's Q values: a row per state seen, in the order first seen.</summary>
+    private sealed class QTable(int actions)
+    {
+        private readonly Dictionary<ulong, int> _rows = [];
+        private readonly List<ulong> _keys = [];
+
+        public List<double[]> Values { get; } = [];
+
+        public List<int[]> Visits { get; } = [];
+
+        public double[]? Find(ulong state) => _rows.TryGetValue(state, out var row) ? Values[row] : null;
+
+        public int Row(ulong state)
+        {
+            if (!_rows.TryGetValue(state, out var row))
+            {
+                row = _rows[state] = _keys.Count;
+                _keys.Add(state);
+                Values.Add(new double[actions]);
+                Visits.Add(new int[actions]);
+            }
+
+            return row;
+        }
+
+        public void Write(BinaryWriter w)
+        {
+            w.Write(_keys.Count);
+            for (var row = 0; row < _keys.Count; row++)
+            {
+                w.Write(_keys[row]);
+                for (var a = 0; a < actions; a++)
+                {
+                    w.Write(Values[row][a]);
+                    w.Write(Visits[row][a]);
+                }
+            }
+        }
+
+        public void Read(BinaryReader r)
+        {
+            _rows.Clear();
+            _keys.Clear();
+            Values.Clear();
+            Visits.Clear();
+            var rows = r.ReadInt32();
+            for (var n = 0; n < rows; n++)
+            {
+                var row = Row(r.ReadUInt64());
+                for (var a = 0; a < actions; a++)
+                {
+                    Values[row][a] = r.ReadDouble();
+                    Visits[row][a] = r.ReadInt32();
+                }
+            }
+        }
+    }
+}
