@@ -1,0 +1,66 @@
+namespace Dsx.Search;
+
+/// <summary>
+/// Replays a <see cref="MeasurementTable"/> as if it were a board, with the noise it measured: a layer's compute in an
+/// episode is one of its recorded measurement medians drawn at random, times a lognormal factor whose sigma is the
+/// entry's within-run spread (ln(max/min)/4, about the sigma if min and max sit two sigmas out; capped at 0.3).
+/// Conversions likewise; a conversion never measured takes the <see cref="AdditiveCostModel"/> estimate with the median
+/// sigma of the measured ones. A layer whose choice was never measured fails the episode. Deterministic under the seed.
+/// </summary>
+public sealed class TableSimulator
+{
+    private const double MaxSigma = 0.3;
+
+    private readonly MeasurementTable _table;
+    private readonly SplitMix64 _random;
+    private readonly double _estimatedConversionSigma;
+
+    public TableSimulator(MeasurementTable table, Objective objective, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        _table = table;
+        _random = new SplitMix64(seed);
+        Truth = new AdditiveCostModel(table, objective);
+        var sigmas = table.Space.Layers.SelectMany(l => table.Conversions(l.Index).Values).Select(Sigma).ToList();
+        _estimatedConversionSigma = sigmas.Count > 0 ? TimingStat.Median(sigmas) : 0;
+    }
+
+    /// <summary>The noise-free model of the same table: a plan's true cost.</summary>
+    public AdditiveCostModel Truth { get; }
+
+    public Objective Objective => Truth.Objective;
+
+    /// <summary>One noisy measurement of <paramref name="plan"/>, costed under the objective.</summary>
+    public EpisodeResult Measure(CandidatePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var space = _table.Space;
+        var costs = new double[plan.Count];
+        long bytes = 0;
+        for (var i = 0; i < plan.Count; i++)
+        {
+            if (_table.Compute(i, plan[i]) is not { } compute)
+            {
+                return new EpisodeResult(plan, [], double.PositiveInfinity, i);
+            }
+
+            var from = space.InputFormats(plan, i);
+            var to = space.Choice(plan, i).Format;
+            var conversion = !MeasurementTable.NeedsConversion(space.Layers[i], from, to) ? 0
+                : _table.Conversion(i, from, to) is { } measured ? Draw(measured)
+                : Truth.ConversionMs(i, from, to) * Noise(_estimatedConversionSigma);
+            var memory = Truth.MemoryBytes(i, plan[i]);
+            bytes += memory;
+            costs[i] = Objective.LayerCost(Draw(compute) + conversion, memory);
+        }
+
+        return new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes));
+    }
+
+    private double Draw(TimingStat stat) => stat.Medians[_random.Next(stat.Medians.Count)] * Noise(Sigma(stat));
+
+    private double Noise(double sigma) => sigma > 0 ? Math.Exp(sigma * _random.NextGaussian()) : 1;
+
+    private static double Sigma(TimingStat stat) =>
+        stat.Min > 0 && stat.Max > stat.Min ? Math.Min(MaxSigma, Math.Log(stat.Max / stat.Min) / 4) : 0;
+}
