@@ -9,27 +9,33 @@ namespace Dsx.Search;
 /// <param name="LearningRate">alpha, the floor of the step size: a state-action seen n times is updated with max(alpha, 1/n).</param>
 /// <param name="Discount">gamma: 1 makes Q the whole remaining cost of the network, which is what the search minimises.</param>
 /// <param name="ReplayEpisodes">Past episodes replayed (uniformly, with replacement, last layer first) after each observed one.</param>
+/// <param name="ShareAcrossInputFormats">
+/// A state first seen (a layer with inputs in new formats) starts from the layer's learned values per action instead of
+/// 0: an action's compute does not depend on its input formats, only its conversion does. Not in QS-DNN; see docs/search.md.
+/// </param>
 public sealed record QLearningOptions(
-    double LearningRate = 0.1,
+    double LearningRate = 0.05,
     double Discount = 1.0,
-    double ExplorationShare = 0.02,
-    double DecayStepShare = 0.03,
+    double ExplorationShare = 0.01,
+    double DecayStepShare = 0.01,
     double EpsilonStep = 0.1,
-    double EpsilonFloor = 0.02,
-    int ReplayEpisodes = 32)
+    double EpsilonFloor = 0.05,
+    int ReplayEpisodes = 32,
+    bool ShareAcrossInputFormats = true)
 {
     public static QLearningOptions Default { get; } = new();
 
     /// <summary>Epsilon for episode <paramref name="episode"/> (0-based) of a budget of <paramref name="budget"/> episodes.</summary>
     public double Epsilon(int episode, int budget)
     {
-        var position = (double)episode / Math.Max(1, budget);
-        if (position < ExplorationShare)
+        // In whole episodes, so that a share like 0.3 of 1000 is exactly 300 and not 299.99.
+        var exploration = (int)Math.Round(ExplorationShare * budget);
+        if (episode < exploration)
         {
             return 1.0;
         }
 
-        var steps = Math.Floor((position - ExplorationShare) / DecayStepShare) + 1;
+        var steps = ((episode - exploration) / Math.Max(1, (int)Math.Round(DecayStepShare * budget))) + 1;
         return Math.Max(EpsilonFloor, 1.0 - (steps * EpsilonStep));
     }
 }

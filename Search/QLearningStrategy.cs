@@ -38,7 +38,7 @@ public sealed class QLearningStrategy : ISearchStrategy
         _budget = episodeBudget;
         _options = options ?? QLearningOptions.Default;
         _formatIndex = space.Formats.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
-        _q = [.. space.Layers.Select(l => new QTable(l.Choices.Count))];
+        _q = [.. space.Layers.Select(l => new QTable(l.Choices.Count, _options.ShareAcrossInputFormats))];
         _forbidden = [.. space.Layers.Select(l => new bool[l.Choices.Count])];
     }
 
@@ -165,25 +165,19 @@ public sealed class QLearningStrategy : ISearchStrategy
     {
         for (var i = episode.Choices.Length - 1; i >= 0; i--)
         {
-            var future = i == episode.Choices.Length - 1 ? 0 : BestValue(i + 1, _q[i + 1].Values[episode.States[i + 1]]);
-            var target = episode.Rewards[i] + (_options.Discount * future);
-            var row = episode.States[i];
-            var action = episode.Choices[i];
-            var visits = ++_q[i].Visits[row][action];
-            var rate = Math.Max(_options.LearningRate, 1.0 / visits);
-            var values = _q[i].Values[row];
-            values[action] = ((1 - rate) * values[action]) + (rate * target);
+            var future = i == episode.Choices.Length - 1 ? 0 : BestValue(i + 1, episode.States[i + 1]);
+            _q[i].Update(episode.States[i], episode.Choices[i], episode.Rewards[i] + (_options.Discount * future), _options.LearningRate);
         }
     }
 
-    private double BestValue(int layer, double[] values)
+    private double BestValue(int layer, int row)
     {
         var best = double.NegativeInfinity;
-        for (var a = 0; a < values.Length; a++)
+        for (var a = 0; a < _forbidden[layer].Length; a++)
         {
-            if (!_forbidden[layer][a] && values[a] > best)
+            if (!_forbidden[layer][a])
             {
-                best = values[a];
+                best = Math.Max(best, _q[layer].Value(row, a));
             }
         }
 
@@ -193,14 +187,10 @@ public sealed class QLearningStrategy : ISearchStrategy
     /// <summary>The allowed action of highest Q in the state; ties (e.g. untried actions, all at 0) broken at random.</summary>
     private int Greedy(int layer, ulong state, int[] allowed)
     {
-        var values = _q[layer].Find(state);
-        if (values is null)
-        {
-            return allowed[_random.Next(allowed.Length)];
-        }
-
-        var best = allowed.Max(a => values[a]);
-        var ties = allowed.Where(a => values[a] == best).ToArray();
+        var table = _q[layer];
+        var row = table.Row(state);
+        var best = allowed.Max(a => table.Value(row, a));
+        var ties = allowed.Where(a => table.Value(row, a) == best).ToArray();
         return ties.Length == 1 ? ties[0] : ties[_random.Next(ties.Length)];
     }
 
@@ -227,17 +217,19 @@ public sealed class QLearningStrategy : ISearchStrategy
 
     private sealed record Episode(int[] Choices, int[] States, double[] Rewards);
 
-    /// <summary>One layer's Q values: a row per state seen, in the order first seen.</summary>
-    private sealed class QTable(int actions)
+    /// <summary>
+    /// One layer's Q values: a row per state seen, in the order first seen. With <paramref name="share"/>, an action
+    /// not yet tried in a state is valued at its best over the states that tried it (0 where none did): optimistic, as
+    /// the best is usually the state whose format needs no conversion, but bounded by what the action costs.
+    /// </summary>
+    private sealed class QTable(int actions, bool share)
     {
         private readonly Dictionary<ulong, int> _rows = [];
         private readonly List<ulong> _keys = [];
-
-        public List<double[]> Values { get; } = [];
-
-        public List<int[]> Visits { get; } = [];
-
-        public double[]? Find(ulong state) => _rows.TryGetValue(state, out var row) ? Values[row] : null;
+        private readonly List<double[]> _values = [];
+        private readonly List<int[]> _visits = [];
+        private readonly double[] _bestTried = new double[actions];
+        private readonly bool[] _stale = Enumerable.Repeat(true, actions).ToArray();
 
         public int Row(ulong state)
         {
@@ -245,11 +237,46 @@ public sealed class QLearningStrategy : ISearchStrategy
             {
                 row = _rows[state] = _keys.Count;
                 _keys.Add(state);
-                Values.Add(new double[actions]);
-                Visits.Add(new int[actions]);
+                _values.Add(new double[actions]);
+                _visits.Add(new int[actions]);
             }
 
             return row;
+        }
+
+        public double Value(int row, int action)
+        {
+            if (_visits[row][action] > 0 || !share)
+            {
+                return _values[row][action];
+            }
+
+            if (_stale[action])
+            {
+                // Recomputed, not kept as a running value: the same from a restored state as from an uninterrupted run.
+                var best = double.NegativeInfinity;
+                for (var r = 0; r < _values.Count; r++)
+                {
+                    if (_visits[r][action] > 0)
+                    {
+                        best = Math.Max(best, _values[r][action]);
+                    }
+                }
+
+                (_bestTried[action], _stale[action]) = (double.IsNegativeInfinity(best) ? 0 : best, false);
+            }
+
+            return _bestTried[action];
+        }
+
+        /// <summary>One step towards <paramref name="target"/> with rate max(<paramref name="learningRate"/>, 1/visits).</summary>
+        public void Update(int row, int action, double target, double learningRate)
+        {
+            var visits = ++_visits[row][action];
+            var rate = Math.Max(learningRate, 1.0 / visits);
+            var value = ((1 - rate) * _values[row][action]) + (rate * target);
+            _values[row][action] = value;
+            _stale[action] = true;
         }
 
         public void Write(BinaryWriter w)
@@ -260,8 +287,8 @@ public sealed class QLearningStrategy : ISearchStrategy
                 w.Write(_keys[row]);
                 for (var a = 0; a < actions; a++)
                 {
-                    w.Write(Values[row][a]);
-                    w.Write(Visits[row][a]);
+                    w.Write(_values[row][a]);
+                    w.Write(_visits[row][a]);
                 }
             }
         }
@@ -270,18 +297,20 @@ public sealed class QLearningStrategy : ISearchStrategy
         {
             _rows.Clear();
             _keys.Clear();
-            Values.Clear();
-            Visits.Clear();
+            _values.Clear();
+            _visits.Clear();
             var rows = r.ReadInt32();
             for (var n = 0; n < rows; n++)
             {
                 var row = Row(r.ReadUInt64());
                 for (var a = 0; a < actions; a++)
                 {
-                    Values[row][a] = r.ReadDouble();
-                    Visits[row][a] = r.ReadInt32();
+                    _values[row][a] = r.ReadDouble();
+                    _visits[row][a] = r.ReadInt32();
                 }
             }
+
+            Array.Fill(_stale, true);
         }
     }
 }

@@ -6,6 +6,7 @@ namespace Dsx.Search;
 /// entry's within-run spread (ln(max/min)/4, about the sigma if min and max sit two sigmas out; capped at 0.3).
 /// Conversions likewise; a conversion never measured takes the <see cref="AdditiveCostModel"/> estimate with the median
 /// sigma of the measured ones. A layer whose choice was never measured fails the episode. Deterministic under the seed.
+/// Without measured noise every quantity is its estimate, so observed and true costs agree.
 /// </summary>
 public sealed class TableSimulator
 {
@@ -14,11 +15,13 @@ public sealed class TableSimulator
     private readonly MeasurementTable _table;
     private readonly SplitMix64 _random;
     private readonly double _estimatedConversionSigma;
+    private readonly bool _measuredNoise;
 
-    public TableSimulator(MeasurementTable table, Objective objective, ulong seed)
+    public TableSimulator(MeasurementTable table, Objective objective, ulong seed, bool measuredNoise = true)
     {
         ArgumentNullException.ThrowIfNull(table);
         _table = table;
+        _measuredNoise = measuredNoise;
         _random = new SplitMix64(seed);
         Truth = new AdditiveCostModel(table, objective);
         var sigmas = table.Space.Layers.SelectMany(l => table.Conversions(l.Index).Values).Select(Sigma).ToList();
@@ -57,9 +60,53 @@ public sealed class TableSimulator
         return new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes));
     }
 
-    private double Draw(TimingStat stat) => stat.Medians[_random.Next(stat.Medians.Count)] * Noise(Sigma(stat));
+    /// <summary>
+    /// The table of what this simulator's episodes cost on average: every entry's expected draw (mean of its medians
+    /// times the lognormal's mean, exp(sigma^2/2)). Its optimum is the plan a search judging by observed costs tends to;
+    /// where the recorded medians are skewed (a loaded board), that plan differs from the optimum of the estimates.
+    /// Conversions never measured are re-estimated from the expected measured ones, so they are approximate.
+    /// </summary>
+    public static MeasurementTable ExpectedTable(MeasurementTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var expected = new MeasurementTable(table.Space, table.Board);
+        foreach (var layer in table.Space.Layers)
+        {
+            for (var c = 0; c < layer.Choices.Count; c++)
+            {
+                if (table.Compute(layer.Index, c) is { } compute)
+                {
+                    expected.SetCompute(layer.Index, c, Expected(compute));
+                }
 
-    private double Noise(double sigma) => sigma > 0 ? Math.Exp(sigma * _random.NextGaussian()) : 1;
+                if (table.Memory(layer.Index, c) is { } memory)
+                {
+                    expected.SetMemory(layer.Index, c, memory);
+                }
+            }
+
+            foreach (var (key, conversion) in table.Conversions(layer.Index))
+            {
+                var parts = key.Split('>');
+                expected.SetConversion(layer.Index, [.. parts[0].Split('+').Select(TensorFormat.Parse)], TensorFormat.Parse(parts[1]), Expected(conversion));
+            }
+        }
+
+        return expected;
+    }
+
+    private static TimingStat Expected(TimingStat stat)
+    {
+        var sigma = Sigma(stat);
+        var mean = stat.Medians.Average() * Math.Exp(sigma * sigma / 2);
+        var expected = new TimingStat();
+        expected.Add(mean, mean, mean, stat.UpdatedUnixMs);
+        return expected;
+    }
+
+    private double Draw(TimingStat stat) => _measuredNoise ? stat.Medians[_random.Next(stat.Medians.Count)] * Noise(Sigma(stat)) : stat.Estimate;
+
+    private double Noise(double sigma) => _measuredNoise && sigma > 0 ? Math.Exp(sigma * _random.NextGaussian()) : 1;
 
     private static double Sigma(TimingStat stat) =>
         stat.Min > 0 && stat.Max > stat.Min ? Math.Min(MaxSigma, Math.Log(stat.Max / stat.Min) / 4) : 0;
