@@ -1,0 +1,149 @@
+namespace Dsx.Search.Tests;
+
+public sealed class StrategyTests
+{
+    private const int Budget = 200;
+
+    public static TheoryData<string> Names => [.. StrategyFactory.Names];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Same_seed_gives_the_same_proposals_and_another_seed_others(string name)
+    {
+        var table = Problem();
+        var first = Run(StrategyFactory.Create(name, table.Space, 7, Budget), table, 60);
+        var again = Run(StrategyFactory.Create(name, table.Space, 7, Budget), table, 60);
+        var other = Run(StrategyFactory.Create(name, table.Space, 8, Budget), table, 60);
+
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Save_and_restore_resumes_exactly_where_it_was(string name)
+    {
+        var table = Problem();
+        var simulator = new TableSimulator(table, Objective.Latency, 5);
+        var uninterrupted = StrategyFactory.Create(name, table.Space, 3, Budget);
+        var interrupted = StrategyFactory.Create(name, table.Space, 3, Budget);
+        // Both see the same measurements: the first 50 episodes, then the same results again for the next 50.
+        var results = Enumerable.Range(0, 5).SelectMany(_ => Step(uninterrupted, simulator, 10)).ToList();
+        foreach (var batch in results.Chunk(10))
+        {
+            Assert.Equal(batch.Select(r => r.Plan), interrupted.Propose(10));
+            interrupted.Observe(batch);
+        }
+
+        var restored = StrategyFactory.Create(name, table.Space, 999, Budget);
+        restored.RestoreState(interrupted.SaveState());
+        for (var k = 0; k < 5; k++)
+        {
+            var plans = uninterrupted.Propose(10);
+            Assert.Equal(plans, restored.Propose(10));
+            var measured = plans.Select(simulator.Measure).ToList();
+            uninterrupted.Observe(measured);
+            restored.Observe(measured);
+        }
+
+        Assert.Equal(uninterrupted.SaveState(), restored.SaveState());
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void A_state_from_another_strategy_is_refused(string name)
+    {
+        var space = Problem().Space;
+        var other = StrategyFactory.Names.First(n => n != name);
+        Assert.Throws<ArgumentException>(() => StrategyFactory.Create(name, space, 1, Budget).RestoreState(StrategyFactory.Create(other, space, 1, Budget).SaveState()));
+    }
+
+    [Fact]
+    public void Greedy_measures_every_choice_then_takes_each_layers_cheapest_observed_choice()
+    {
+        var table = Problem();
+        var greedy = new GreedySearch(table.Space, 1);
+        var simulator = new TableSimulator(table, Objective.Latency, 1, measuredNoise: false);
+        var coverage = RecordingPlans.CoverageCount(table.Space);
+        var observed = Step(greedy, simulator, coverage);
+
+        var plan = greedy.Propose(1)[0];
+
+        foreach (var layer in table.Space.Layers)
+        {
+            var lowest = Enumerable.Range(0, layer.Choices.Count)
+                .Select(c => observed.Where(r => r.Plan[layer.Index] == c).Select(r => r.LayerCosts[layer.Index]).DefaultIfEmpty(double.PositiveInfinity).Min())
+                .ToList();
+            Assert.Equal(lowest.IndexOf(lowest.Min()), plan[layer.Index]);
+        }
+    }
+
+    [Fact]
+    public void Greedy_then_tries_single_switches_to_the_next_best_choice()
+    {
+        var table = Problem();
+        var greedy = new GreedySearch(table.Space, 1);
+        var simulator = new TableSimulator(table, Objective.Latency, 1, measuredNoise: false);
+        Step(greedy, simulator, RecordingPlans.CoverageCount(table.Space));
+        var best = Step(greedy, simulator, 1)[0].Plan;
+
+        var next = greedy.Propose(3);
+
+        Assert.All(next, p => Assert.Equal(1, Enumerable.Range(0, p.Count).Count(i => p[i] != best[i])));
+    }
+
+    [Fact]
+    public void Q_learning_finds_the_dp_optimum_of_a_small_noise_free_table()
+    {
+        var random = new SplitMix64(11);
+        var table = RandomProblems.Table(random, RandomProblems.Space(random, 8, branches: true));
+        var optimum = new ExactDp(table).Solve(Objective.Latency);
+        var simulator = new TableSimulator(table, Objective.Latency, 1, measuredNoise: false);
+        var q = new QLearningStrategy(table.Space, 1, 400);
+
+        var trace = SimulationRun.Execute(q, simulator, 400);
+        var greedyPlan = q.Propose(1)[0];
+
+        Assert.Equal(optimum.Cost, trace.PickedTrueCost[^1], 9);
+        // Once epsilon is at its floor the policy mostly exploits what it learned: the optimum.
+        Assert.Equal(optimum.Cost, simulator.Truth.Predict(greedyPlan).Cost, 9);
+    }
+
+    [Fact]
+    public void Q_learning_never_proposes_a_choice_that_failed_again()
+    {
+        var table = Problem();
+        var q = new QLearningStrategy(table.Space, 1, 100);
+        var plan = q.Propose(1)[0];
+        q.Observe([new EpisodeResult(plan, [], double.PositiveInfinity, FailedLayer: 2)]);
+
+        Assert.DoesNotContain(q.Propose(100), p => p[2] == plan[2]);
+    }
+
+    [Fact]
+    public void Epsilon_explores_first_then_steps_down_to_its_floor()
+    {
+        var options = new QLearningOptions(ExplorationShare: 0.1, DecayStepShare: 0.1, EpsilonStep: 0.25, EpsilonFloor: 0.05);
+
+        Assert.Equal([1.0, 1.0, 0.75, 0.5, 0.25, 0.05, 0.05], [.. new[] { 0, 99, 100, 200, 300, 400, 999 }.Select(e => options.Epsilon(e, 1000))]);
+    }
+
+    private static MeasurementTable Problem()
+    {
+        var random = new SplitMix64(42);
+        return RandomProblems.Table(random, RandomProblems.Space(random, 7, branches: true));
+    }
+
+    private static List<CandidatePlan> Run(ISearchStrategy strategy, MeasurementTable table, int episodes)
+    {
+        var simulator = new TableSimulator(table, Objective.Latency, 1);
+        return [.. Enumerable.Range(0, episodes / 10).SelectMany(_ => Step(strategy, simulator, 10).Select(r => r.Plan))];
+    }
+
+    private static List<EpisodeResult> Step(ISearchStrategy strategy, TableSimulator simulator, int count)
+    {
+        var results = strategy.Propose(count).Select(simulator.Measure).ToList();
+        strategy.Observe(results);
+        return results;
+    }
+}

@@ -1,0 +1,68 @@
+namespace Dsx.Search.Tests;
+
+public sealed class TableSimulatorTests
+{
+    [Fact]
+    public void Same_seed_same_measurements_and_the_noise_stays_near_the_estimates()
+    {
+        var random = new SplitMix64(4);
+        var table = RandomProblems.Table(random, RandomProblems.Space(random, 6, branches: true));
+        var plans = RandomProblems.AllPlans(table.Space).Take(50).ToList();
+        var a = new TableSimulator(table, Objective.Latency, 9);
+        var b = new TableSimulator(table, Objective.Latency, 9);
+        var c = new TableSimulator(table, Objective.Latency, 10);
+
+        var first = plans.Select(a.Measure).Select(r => r.TotalCost).ToList();
+
+        Assert.Equal(first, plans.Select(b.Measure).Select(r => r.TotalCost));
+        Assert.NotEqual(first, plans.Select(c.Measure).Select(r => r.TotalCost));
+        var ratios = plans.Select((p, i) => first[i] / a.Truth.Predict(p).Cost).ToList();
+        Assert.InRange(ratios.Average(), 0.8, 1.25);
+    }
+
+    [Fact]
+    public void Without_noise_an_episode_costs_what_the_additive_model_predicts()
+    {
+        var random = new SplitMix64(5);
+        var table = RandomProblems.Table(random, RandomProblems.Space(random, 6, branches: true));
+        var simulator = new TableSimulator(table, Objective.Weighted(0.5), 1, measuredNoise: false);
+
+        foreach (var plan in RandomProblems.AllPlans(table.Space).Take(100))
+        {
+            var result = simulator.Measure(plan);
+            var prediction = simulator.Truth.Predict(plan);
+            Assert.Equal(prediction.Cost, result.TotalCost, 9);
+            Assert.Equal(prediction.Cost, result.LayerCosts.Sum(), 9);
+        }
+    }
+
+    [Fact]
+    public void A_choice_never_measured_fails_the_episode_at_its_layer()
+    {
+        var random = new SplitMix64(6);
+        var space = RandomProblems.Space(random, 4, branches: false);
+        var table = new MeasurementTable(space, new BoardDescription("test", "x86", false, "0", 1));
+        foreach (var layer in space.Layers.Where(l => l.Index != 2))
+        {
+            table.SetCompute(layer.Index, 0, RandomProblems.Stat(random, 1));
+        }
+
+        var result = new TableSimulator(table, Objective.Latency, 1).Measure(new CandidatePlan([0, 0, 0, 0]));
+
+        Assert.Equal(2, result.FailedLayer);
+    }
+
+    [Fact]
+    public void The_search_picks_the_plan_with_the_lowest_mean_observed_cost()
+    {
+        var random = new SplitMix64(7);
+        var table = RandomProblems.Table(random, RandomProblems.Space(random, 5, branches: true));
+        var simulator = new TableSimulator(table, Objective.Latency, 1, measuredNoise: false);
+
+        var trace = SimulationRun.Execute(new RandomSearch(table.Space, 1), simulator, 40, batch: 7);
+
+        Assert.Equal(40, trace.PickedTrueCost.Count);
+        Assert.True(trace.PickedTrueCost.Zip(trace.PickedTrueCost.Skip(1)).All(p => p.Second <= p.First));
+        Assert.Equal(simulator.Truth.Predict(trace.Picked!).Cost, trace.PickedTrueCost[^1]);
+    }
+}
