@@ -14,6 +14,7 @@ public static class Program
             DemoCommand.Create(),
             ModelsCommand.Create(),
             RunCommand.Create(),
+            SimulateCommand.Create(),
             TableCommand.Create(),
         };
 
