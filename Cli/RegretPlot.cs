@@ -11,7 +11,7 @@ internal static class RegretPlot
 {
     private const double Floor = 1e-4;
 
-    public static void Save(IReadOnlyList<TableRegret> tables, Objective objective, string path)
+    public static void Save(IReadOnlyList<TableRegret> tables, Objective objective, bool measuredNoise, string path)
     {
         var multiplot = new Multiplot();
         multiplot.AddPlots(tables.Count);
@@ -31,7 +31,7 @@ internal static class RegretPlot
 
             plot.Axes.Bottom.TickGenerator = LogTicks();
             plot.Axes.Left.TickGenerator = LogTicks();
-            plot.Title($"{table.Model}: DP optimum {table.Optimum:0.##} ({objective})");
+            plot.Title($"{table.Model}: DP optimum {table.Optimum:0.##} ({objective}, {(measuredNoise ? "measured noise" : "no noise")})");
             plot.XLabel("episodes");
             plot.YLabel("mean regret (cost / optimum - 1)");
             plot.ShowLegend(Alignment.UpperRight);

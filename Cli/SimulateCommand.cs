@@ -135,7 +135,7 @@ internal static class SimulateCommand
 
         if (settings.Plot is { } plotPath)
         {
-            RegretPlot.Save(results, settings.Objective, plotPath);
+            RegretPlot.Save(results, settings.Objective, settings.MeasuredNoise, plotPath);
         }
 
         return ExitCodes.Ok;
