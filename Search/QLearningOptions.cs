@@ -16,8 +16,8 @@ namespace Dsx.Search;
 public sealed record QLearningOptions(
     double LearningRate = 0.05,
     double Discount = 1.0,
-    double ExplorationShare = 0.01,
-    double DecayStepShare = 0.01,
+    double ExplorationShare = 0.005,
+    double DecayStepShare = 0.005,
     double EpsilonStep = 0.1,
     double EpsilonFloor = 0.05,
     int ReplayEpisodes = 32,

@@ -102,11 +102,11 @@ public sealed class StrategyTests
         var q = new QLearningStrategy(table.Space, 1, 400);
 
         var trace = SimulationRun.Execute(q, simulator, 400);
-        var greedyPlan = q.Propose(1)[0];
+        var next = q.Propose(20);
 
         Assert.Equal(optimum.Cost, trace.PickedTrueCost[^1], 9);
-        // Once epsilon is at its floor the policy mostly exploits what it learned: the optimum.
-        Assert.Equal(optimum.Cost, simulator.Truth.Predict(greedyPlan).Cost, 9);
+        // Once epsilon is at its floor (0.05 per layer) the policy mostly exploits what it learned: the optimum.
+        Assert.InRange(next.Count(p => Math.Abs(simulator.Truth.Predict(p).Cost - optimum.Cost) < 1e-9), 10, 20);
     }
 
     [Fact]
