@@ -4,8 +4,9 @@ using ScottPlot;
 namespace Dsx.Cli;
 
 /// <summary>
-/// Mean regret vs episodes, one line per strategy, one panel per table, both axes logarithmic (regret spans orders of
-/// magnitude; it is clamped to <see cref="Floor"/> so that a search at the optimum stays on the plot).
+/// Mean regret (cost of the pick / optimum - 1) vs episodes, one line per strategy, one panel per table, both axes
+/// logarithmic (regret spans orders of magnitude; it is clamped to <see cref="Floor"/> so that a search at the optimum
+/// stays on the plot). With measured noise, a dashed line marks the table's noise floor.
 /// </summary>
 internal static class RegretPlot
 {
@@ -29,15 +30,23 @@ internal static class RegretPlot
                 line.LineWidth = 2;
             }
 
+            if (measuredNoise && table.NoiseFloor > 0)
+            {
+                var floor = plot.Add.HorizontalLine(Math.Log10(Math.Max(Floor, table.NoiseFloor)));
+                floor.LinePattern = LinePattern.Dashed;
+                floor.Color = Colors.Gray;
+                floor.LegendText = "noise floor";
+            }
+
             plot.Axes.Bottom.TickGenerator = LogTicks();
             plot.Axes.Left.TickGenerator = LogTicks();
             plot.Title($"{table.Model}: DP optimum {table.Optimum:0.##} ({objective}, {(measuredNoise ? "measured noise" : "no noise")})");
             plot.XLabel("episodes");
-            plot.YLabel("mean regret (cost / optimum - 1)");
+            plot.YLabel("mean regret");
             plot.ShowLegend(Alignment.UpperRight);
         }
 
-        multiplot.SavePng(path, 700 * tables.Count, 500);
+        multiplot.SavePng(path, 900, 420 * tables.Count);
     }
 
     private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
