@@ -118,7 +118,7 @@ internal static class SimulateCommand
             }
 
             var strategies = settings.Strategies.Select(name => Simulate(table, name, optimum.Cost, settings, ct)).ToList();
-            results.Add(new TableRegret(table.Space.Model, path, optimum.Cost, optimum.ProvenOptimal, NoiseFloor(table, optimum, settings), strategies));
+            results.Add(new TableRegret(table.Space.Model, path, optimum.Cost, optimum.ProvenOptimal, optimum.LowerBound, NoiseFloor(table, optimum, settings), strategies));
         }
 
         var report = new SimulationReport(results, settings.Checkpoints, settings.Objective, settings.Episodes, settings.Seeds, settings.MeasuredNoise);

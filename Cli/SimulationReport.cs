@@ -90,6 +90,7 @@ internal sealed class SimulationReport(
                 path = t.Path,
                 optimum = t.Optimum,
                 optimumProven = t.OptimumProven,
+                lowerBound = t.LowerBound,
                 noiseFloorRegret = t.NoiseFloor,
                 strategies = t.Strategies.Select(s => new
                 {
@@ -102,7 +103,9 @@ internal sealed class SimulationReport(
     }
 
     private string OptimumText(TableRegret table) =>
-        string.Create(Invariant, $"DP optimum {table.Optimum:0.###}{Unit}{(table.OptimumProven ? "" : ", feasible, not proven optimal")}");
+        table.OptimumProven
+            ? string.Create(Invariant, $"DP optimum {table.Optimum:0.###}{Unit}")
+            : string.Create(Invariant, $"DP plan {table.Optimum:0.###}{Unit} (feasible, not proven optimal: lower bound {table.LowerBound:0.###}{Unit})");
 
     private string NoiseText() => measuredNoise ? "measured noise" : "no noise";
 
