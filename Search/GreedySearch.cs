@@ -20,6 +20,7 @@ public sealed class GreedySearch : ISearchStrategy
     private int _observed;
     private int _greedyProposed;
     private int[]? _greedy;
+    /// <summary>The single switches to propose after the greedy plan, in order, flattened as (layer, choice) pairs.</summary>
     private int[] _switches = [];
 
     public GreedySearch(SearchSpace space, ulong seed)
