@@ -15,6 +15,7 @@ public static class Program
             ModelsCommand.Create(),
             RunCommand.Create(),
             TableCommand.Create(),
+            TuneCommand.Create(),
         };
 
         var parsed = root.Parse(args);
