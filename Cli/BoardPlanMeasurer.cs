@@ -35,6 +35,8 @@ internal sealed class BoardPlanMeasurer(LocalBoard board, MeasureOptions timing,
             rows.AddRange(AccuracyGuard.Rows(MemoryMarshal.Cast<byte, float>(output.FloatData.Span), output.Dims));
         }
 
+        // The number of classes is known only now: labels beyond it are a mistake in the calibration folder.
+        calibration.CheckLabels(rows[0].Length);
         return PlanOutputs.Success(rows);
     }
 

@@ -195,9 +195,9 @@ internal sealed class TuneReport(
         writer.WriteBoolean("checked", verdict.Checked);
         writer.WriteBoolean("passed", verdict.Passed);
         writer.WriteNumber("examples", verdict.Examples);
-        writer.WriteNumber("top1_agreement", Math.Round(verdict.Top1Agreement, 6));
-        writer.WriteNumber("max_relative_error", Math.Round(verdict.MaxRelativeError, 6));
-        writer.WriteNumber("mean_relative_error", Math.Round(verdict.MeanRelativeError, 6));
+        WriteNumberOrNull(writer, "top1_agreement", verdict.Top1Agreement);
+        WriteNumberOrNull(writer, "max_relative_error", verdict.Checked && verdict.Examples > 0 ? verdict.MaxRelativeError : null);
+        WriteNumberOrNull(writer, "mean_relative_error", verdict.Checked && verdict.Examples > 0 ? verdict.MeanRelativeError : null);
         WriteNumberOrNull(writer, "reference_accuracy", verdict.ReferenceAccuracy);
         WriteNumberOrNull(writer, "candidate_accuracy", verdict.CandidateAccuracy);
         writer.WriteString("reason", verdict.Reason);

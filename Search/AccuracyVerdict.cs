@@ -17,7 +17,8 @@ public sealed record AccuracyVerdict(
 {
     public static AccuracyVerdict NotApplicable { get; } = new(true, false, 0, 0, 0, 0, null, null, "no INT8 layer: the accuracy guard does not apply");
 
-    public double Top1Agreement => Examples == 0 ? 1 : (double)Agreements / Examples;
+    /// <summary>Share of examples whose top-1 class matches FP32; null when nothing was compared.</summary>
+    public double? Top1Agreement => Examples == 0 ? null : (double)Agreements / Examples;
 
     /// <summary>Reference top-1 accuracy minus the candidate's; null without labels.</summary>
     public double? AccuracyDrop => ReferenceAccuracy - CandidateAccuracy;

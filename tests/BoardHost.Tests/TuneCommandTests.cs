@@ -49,6 +49,20 @@ public sealed class TuneCommandTests : IDisposable
         Assert.Contains("holds a table of another network", stderr, StringComparison.Ordinal);
     }
 
+    [ExecutorFact]
+    public async Task A_calibration_input_of_the_wrong_shape_is_refused_naming_the_file()
+    {
+        var calibration = Directory.CreateDirectory(Path.Combine(_folder, "calibration")).FullName;
+        var tensor = new Wire.Tensor { Name = "x", FloatData = Google.Protobuf.ByteString.CopyFrom(new byte[4 * 6]) };
+        tensor.Dims.Add([1, 2, 3]);
+        NpyFile.Write(Path.Combine(calibration, "cat.npy"), tensor);
+
+        var (exitCode, _, stderr) = await RunDsxAsync("tune", "zoo:tiny_cnn", "--episodes", "1", "--calibration", calibration);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("cat.npy: shape [1x2x3] does not match the model input", stderr, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunDsxAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
