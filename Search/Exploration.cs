@@ -105,7 +105,7 @@ public sealed class Exploration
         }
 
         await ConfirmTopPredictedAsync(cancellationToken);
-        _best = await ChooseBestAsync(cancellationToken);
+        await UpdateBestAsync(cancellationToken);
         var front = await AcceptableParetoFrontAsync(cancellationToken);
         return new ExplorationResult(
             _best,
@@ -129,7 +129,9 @@ public sealed class Exploration
             var prediction = model.Predict(plan);
             var costs = Enumerable.Range(0, plan.Count).Select(i => model.LayerCost(i, plan[i], _table.Space.InputFormats(plan, i))).ToArray();
             _observed.Add(plan);
-            // Answered from the table: only worth the board's time if it promises to beat the best confirmed plan.
+            // Answered from the table: only worth the board's time if it promises to beat the best confirmed plan. (Under a
+            // memory objective the prediction sums every layer's memory while a confirmation counts the peak, which reuses
+            // activations, so few plans qualify here; the final top-k confirmation still measures the best predicted ones.)
             if (!_confirmed.ContainsKey(plan) && (_best is null || prediction.Cost < _best.Cost))
             {
                 await ConfirmAsync(plan, cancellationToken);
@@ -220,14 +222,12 @@ public sealed class Exploration
 
     private async Task UpdateBestAsync(CancellationToken cancellationToken)
     {
-        var best = await ChooseBestAsync(cancellationToken);
-        if (best is not null && (_best is null || best.Plan != _best.Plan))
+        var previous = _best;
+        _best = await ChooseBestAsync(cancellationToken);
+        if (_best is { } best && best.Plan != previous?.Plan)
         {
-            _best = best;
             Report(Text($"new best {best.Plan}: {best.LatencyMs:0.###} ms end-to-end"));
         }
-
-        _best = best;
     }
 
     /// <summary>The confirmed plan of least cost that passes the accuracy guard, trying the next one after each rejection.</summary>
