@@ -5,6 +5,8 @@
 #   bench/best-plans.sh [MODEL...]                    (default: every zoo model)
 #   STRATEGY=qlearning EPISODES=300 TABLES=bench/tables OUT=bench/best-plans   (the defaults)
 # Per model it keeps the JSON report (OUT/MODEL.json), the best plan (OUT/MODEL.plan.json) and the log (OUT/MODEL.log).
+# Run it on a quiet machine: multi-threaded choices measured while other processes hold the cores come out many times
+# slower and too noisy for the table to trust, so fewer plans are reused and the additive model errs more.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dsx="${DSX:-$root/dsx}"

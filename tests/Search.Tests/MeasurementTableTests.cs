@@ -85,6 +85,11 @@ public sealed class MeasurementTableTests
         noisy.Add(1, 2, 4, 0);
         table.SetCompute(0, 0, noisy);
         Assert.False(table.Trusts(plan, policy, 0));
+        // Just as noisy, but a few microseconds either way: negligible for a whole network.
+        var tiny = new TimingStat();
+        tiny.Add(0.001, 0.002, 0.004, 0);
+        table.SetCompute(0, 0, tiny);
+        Assert.True(table.Trusts(plan, policy, 0));
     }
 
     [Fact]
