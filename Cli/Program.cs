@@ -16,6 +16,7 @@ public static class Program
             RunCommand.Create(),
             SimulateCommand.Create(),
             TableCommand.Create(),
+            TuneCommand.Create(),
         };
 
         var parsed = root.Parse(args);

@@ -118,7 +118,8 @@ internal static class TableCommand
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    private static bool SameSpace(SearchSpace a, SearchSpace b) =>
+    /// <summary>Whether a table recorded over <paramref name="a"/> fits the board's space <paramref name="b"/>: same layers, same choices.</summary>
+    internal static bool SameSpace(SearchSpace a, SearchSpace b) =>
         a.Layers.Count == b.Layers.Count
         && a.Layers.Zip(b.Layers).All(p => p.First.Name == p.Second.Name && p.First.Choices.SequenceEqual(p.Second.Choices));
 

@@ -86,6 +86,32 @@ public sealed class MeasurementTable
         }
     }
 
+    /// <summary>
+    /// Whether every layer's compute under the plan, and every conversion the plan makes, is known well enough
+    /// (<paramref name="policy"/>) that the additive model may answer for the plan instead of the board.
+    /// </summary>
+    public bool Trusts(CandidatePlan plan, TrustPolicy policy, long nowUnixMs)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(policy);
+        for (var i = 0; i < Space.Layers.Count; i++)
+        {
+            if (Compute(i, plan[i]) is not { } compute || !compute.IsTrusted(policy, nowUnixMs))
+            {
+                return false;
+            }
+
+            var from = Space.InputFormats(plan, i);
+            var to = Space.Choice(plan, i).Format;
+            if (NeedsConversion(Space.Layers[i], from, to) && (Conversion(i, from, to) is not { } conversion || !conversion.IsTrusted(policy, nowUnixMs)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Merges one successful measurement of <paramref name="plan"/>.</summary>
     public void Record(CandidatePlan plan, MeasureReply reply, double? predictedMs, long unixMs)
     {

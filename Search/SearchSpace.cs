@@ -146,6 +146,44 @@ public sealed class SearchSpace
         return new CandidatePlan(choices);
     }
 
+    /// <summary>The same network with only FP32 choices: the space of a search that must not quantise.</summary>
+    /// <exception cref="InvalidOperationException">A layer admits only INT8 choices.</exception>
+    public SearchSpace WithoutInt8()
+    {
+        var layers = Layers.Select(l => l with { Choices = [.. l.Choices.Where(c => c.Precision != Precision.Int8)] }).ToList();
+        if (layers.FirstOrDefault(l => l.Choices.Count == 0) is { } onlyInt8)
+        {
+            throw new InvalidOperationException($"layer '{onlyInt8.Name}' admits only INT8 choices, so INT8 cannot be disallowed");
+        }
+
+        return new SearchSpace(Model, layers);
+    }
+
+    /// <summary>Whether any layer of the plan runs in INT8.</summary>
+    public bool UsesInt8(CandidatePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return Enumerable.Range(0, Layers.Count).Any(i => Choice(plan, i).Precision == Precision.Int8);
+    }
+
+    /// <summary>The same plan in <paramref name="target"/>, a space over the same layers (e.g. the full space of a restricted one).</summary>
+    /// <exception cref="ArgumentException">A layer's choice does not exist in <paramref name="target"/>.</exception>
+    public CandidatePlan Translate(CandidatePlan plan, SearchSpace target)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(target);
+        if (ReferenceEquals(target, this))
+        {
+            return plan;
+        }
+
+        return new CandidatePlan(Enumerable.Range(0, Layers.Count).Select(i =>
+        {
+            var index = target.IndexOf(i, Choice(plan, i));
+            return index >= 0 ? index : throw new ArgumentException($"layer '{Layers[i].Name}': choice {Choice(plan, i)} is not in the target space", nameof(target));
+        }));
+    }
+
     /// <summary>Index of <paramref name="choice"/> among layer <paramref name="layer"/>'s choices, or -1.</summary>
     public int IndexOf(int layer, LayerChoice choice)
     {

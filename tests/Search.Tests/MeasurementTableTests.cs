@@ -67,6 +67,32 @@ public sealed class MeasurementTableTests
     }
 
     [Fact]
+    public void A_plan_is_trusted_only_when_every_layer_and_conversion_is_known_steady_and_fresh()
+    {
+        var space = Chain(2);
+        var table = new MeasurementTable(space, new BoardDescription("local", "x86", false, "0.1", 2));
+        var plan = new CandidatePlan([0, 1]);
+        table.SetCompute(0, 0, Stat(2.0));
+        table.SetCompute(1, 1, Stat(2.0));
+        var policy = new TrustPolicy(MaxAge: TimeSpan.FromSeconds(1));
+
+        // l1 converts NCHW -> NHWC and, as the graph output, back: that conversion was never measured.
+        Assert.False(table.Trusts(plan, policy, 0));
+        table.SetConversion(1, [TensorFormat.Plain], Nhwc.Format, Stat(0.5));
+        Assert.True(table.Trusts(plan, policy, 0));
+        Assert.False(table.Trusts(plan, policy, 5000));
+        var noisy = new TimingStat();
+        noisy.Add(1, 2, 4, 0);
+        table.SetCompute(0, 0, noisy);
+        Assert.False(table.Trusts(plan, policy, 0));
+        // Just as noisy, but a few microseconds either way: negligible for a whole network.
+        var tiny = new TimingStat();
+        tiny.Add(0.001, 0.002, 0.004, 0);
+        table.SetCompute(0, 0, tiny);
+        Assert.True(table.Trusts(plan, policy, 0));
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_table_is_refused_with_its_name()
     {
         var e = Assert.Throws<MeasurementTableFormatException>(() => MeasurementTable.Parse("{\"format\": \"other\"}", "t.json"));

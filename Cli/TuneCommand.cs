@@ -1,0 +1,298 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Dsx.BoardHost;
+using Dsx.Model;
+using Dsx.Search;
+using Dsx.Wire;
+
+namespace Dsx.Cli;
+
+/// <summary>
+/// <c>dsx tune MODEL</c>: searches the per-layer plan of a model on a board with a strategy, reusing and extending a
+/// measurement table, confirms the best candidates end-to-end, checks quantised plans against FP32 on a calibration
+/// set, then measures the BLAS baseline and reports the best plan beside it (or one JSON document).
+/// </summary>
+internal static class TuneCommand
+{
+    private sealed record Settings(
+        string Model,
+        string Board,
+        string Strategy,
+        int Episodes,
+        int Batch,
+        Objective Objective,
+        string? Table,
+        bool AllowInt8,
+        string? Calibration,
+        int CalibrationSize,
+        AccuracyThresholds Thresholds,
+        int ConfirmTopK,
+        MeasureOptions Timing,
+        ulong Seed,
+        string? Output,
+        bool Json,
+        IReadOnlyList<string> InputShapes);
+
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "zoo:NAME for a built-in model, or the path of an ONNX file." };
+        var board = new Option<string>("--board") { Description = "Where to measure: 'local' (the local executor).", DefaultValueFactory = _ => LocalBoard.Name };
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = $"The search strategy: {string.Join(", ", StrategyFactory.Names)}.",
+            DefaultValueFactory = _ => "qlearning",
+        };
+        var episodes = new Option<int>("--episodes") { Description = "Plans the strategy proposes (the search budget).", DefaultValueFactory = _ => 100 };
+        var batch = new Option<int>("--batch") { Description = "Plans proposed at a time before the strategy learns from them.", DefaultValueFactory = _ => 1 };
+        var objective = new Option<string>("--objective")
+        {
+            Description = "What to minimise: latency, memory, weighted:MS_PER_MIB (e.g. weighted:0.5) or latency-cap:SIZE (e.g. latency-cap:64MiB).",
+            DefaultValueFactory = _ => "latency",
+        };
+        var table = new Option<string>("--table")
+        {
+            Description = "A measurement table (JSON) to reuse and extend; created if missing, saved after every measurement.",
+        };
+        var int8 = new Option<bool>("--int8") { Description = "Allow INT8 layers (the default); quantised plans must pass the accuracy guard." };
+        var noInt8 = new Option<bool>("--no-int8") { Description = "Search FP32 choices only." };
+        var calibration = new Option<string>("--calibration")
+        {
+            Description = "Folder of calibration inputs for the accuracy guard: *.npy float32 arrays of the model input's shape, "
+                + "optional labels.txt (one class per line). Default: seeded random inputs.",
+        };
+        var calibrationSize = new Option<int>("--calibration-size") { Description = "How many seeded calibration inputs.", DefaultValueFactory = _ => 8 };
+        var top1 = new Option<double>("--top1-agreement")
+        {
+            Description = "Share of calibration inputs whose top-1 class must match FP32.",
+            DefaultValueFactory = _ => AccuracyThresholds.Default.MinTop1Agreement,
+        };
+        var tolerated = new Option<int>("--tolerated-disagreements")
+        {
+            Description = "Top-1 disagreements accepted whatever the share (one near-tie flip on a handful of random inputs is noise).",
+            DefaultValueFactory = _ => AccuracyThresholds.Default.ToleratedDisagreements,
+        };
+        var maxError = new Option<double>("--max-rel-error")
+        {
+            Description = "Largest relative L2 error of the output against FP32 on any calibration input.",
+            DefaultValueFactory = _ => AccuracyThresholds.Default.MaxRelativeError,
+        };
+        var maxDrop = new Option<double>("--max-accuracy-drop")
+        {
+            Description = "With labels: largest loss of top-1 accuracy against FP32, as a fraction (0.01 = 1 point).",
+            DefaultValueFactory = _ => AccuracyThresholds.Default.MaxAccuracyDrop,
+        };
+        var confirmTop = new Option<int>("--confirm-top") { Description = "Best predicted plans confirmed end-to-end at the end.", DefaultValueFactory = _ => 3 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per measurement.", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs per measurement.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the strategy, the generated inputs and the seeded calibration set.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--output", "-o") { Description = "Write the best plan to this plan file (JSON, as read by 'dsx run --plan')." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of the tables." };
+        var inputShape = new Option<string[]>("--input-shape") { Description = "ONNX models only: NAME=1x3x224x224 (repeatable)." };
+
+        foreach (var (option, minimum) in new[] { (episodes, 1), (batch, 1), (calibrationSize, 1), (repeats, 1), (warmup, 0), (confirmTop, 0), (tolerated, 0) })
+        {
+            option.Validators.Add(r => AtLeast(r, option.Name, minimum));
+        }
+
+        foreach (var option in new[] { top1, maxDrop })
+        {
+            option.Validators.Add(r => Fraction(r, option.Name));
+        }
+
+        maxError.Validators.Add(r =>
+        {
+            if (!(r.GetValueOrDefault<double>() >= 0))
+            {
+                r.AddError("--max-rel-error must not be negative.");
+            }
+        });
+
+        var command = new Command(
+            "tune",
+            "Search the fastest per-layer plan of a model on a board: a strategy proposes plans, the table answers what it knows, "
+            + "the board measures the rest; the best candidates are confirmed end-to-end and quantised ones checked against FP32.")
+        {
+            model, board, strategy, episodes, batch, objective, table, int8, noInt8, calibration, calibrationSize, top1, tolerated, maxError, maxDrop,
+            confirmTop, repeats, warmup, seed, output, json, inputShape,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(int8) && r.GetValue(noInt8))
+            {
+                r.AddError("--int8 and --no-int8 contradict each other; give one.");
+            }
+        });
+        command.SetAction((r, ct) => CliErrors.Guard(() => RunAsync(
+            new Settings(
+                r.GetValue(model)!,
+                r.GetValue(board)!,
+                r.GetValue(strategy)!,
+                r.GetValue(episodes),
+                r.GetValue(batch),
+                ParseObjective(r.GetValue(objective)!),
+                r.GetValue(table),
+                !r.GetValue(noInt8),
+                r.GetValue(calibration),
+                r.GetValue(calibrationSize),
+                new AccuracyThresholds(r.GetValue(top1), r.GetValue(tolerated), r.GetValue(maxError), r.GetValue(maxDrop)),
+                r.GetValue(confirmTop),
+                new MeasureOptions(Warmup: r.GetValue(warmup), Repeats: r.GetValue(repeats), Seed: r.GetValue(seed)),
+                r.GetValue(seed),
+                r.GetValue(output),
+                r.GetValue(json),
+                r.GetValue(inputShape) ?? []),
+            ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken)
+    {
+        if (!StrategyFactory.Names.Contains(settings.Strategy))
+        {
+            throw new UsageException($"unknown strategy '{settings.Strategy}'; known: {string.Join(", ", StrategyFactory.Names)}.");
+        }
+
+        var graph = ModelSource.Load(settings.Model, settings.InputShapes);
+        var calibration = settings.Calibration is { } folder
+            ? CalibrationSet.FromFolder(folder, graph.Inputs)
+            : CalibrationSet.Seeded(graph.Inputs, settings.CalibrationSize, settings.Seed);
+        await using var local = await LocalBoard.OpenAsync(settings.Board, graph.Name, graph, cancellationToken);
+        var space = local.Space;
+        var table = OpenTable(settings.Table, local);
+        var strategySpace = settings.AllowInt8 ? space : WithoutInt8(space);
+        var strategy = StrategyFactory.Create(settings.Strategy, strategySpace, settings.Seed, settings.Episodes);
+        var measurer = new BoardPlanMeasurer(local, settings.Timing, calibration, graph.Outputs[0].Name);
+        var exploration = new Exploration(
+            table,
+            strategySpace,
+            strategy,
+            measurer,
+            new ExplorationSettings
+            {
+                Episodes = settings.Episodes,
+                Batch = settings.Batch,
+                Objective = settings.Objective,
+                ConfirmTopK = settings.ConfirmTopK,
+                Accuracy = settings.Thresholds,
+                AccuracyReference = ReferencePlan(space, graph),
+                CalibrationLabels = calibration.Labels,
+            },
+            new StderrProgress());
+        if (settings.Table is { } tablePath)
+        {
+            exploration.TableChanged += t => t.Save(tablePath);
+        }
+
+        await Console.Error.WriteLineAsync(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{graph.Name}: {space.Layers.Count} layers, 10^{strategySpace.Log10Size:0.0} plans{(settings.AllowInt8 ? "" : " (FP32 only)")}; "
+            + $"{settings.Strategy} for {settings.Episodes} episodes, objective {settings.Objective}, "
+            + $"{table.Measurements} measurements already in the table; accuracy guard on {calibration.Description}"));
+        var result = await exploration.RunAsync(cancellationToken);
+
+        await Console.Error.WriteLineAsync("measuring the baseline plan ...");
+        var baseline = await local.Session.MeasureAsync(local.ModelHash, PlanFactory.Baseline(graph), settings.Timing, cancellationToken);
+        if (baseline.Failure is { } baselineFailure)
+        {
+            await Console.Error.WriteLineAsync($"dsx: the baseline plan failed: {baselineFailure.ToString().Split('\n')[0]}");
+        }
+
+        var report = new TuneReport(graph, table, result, baseline.Reply, settings.Strategy, settings.Objective, calibration.Description);
+        if (result.Best is { } best && settings.Output is { } planPath)
+        {
+            PlanJson.WriteFile(planPath, space.ToWirePlan(best.Plan));
+            await Console.Error.WriteLineAsync($"wrote the best plan to {planPath}");
+        }
+
+        Console.Write(settings.Json ? report.ToJson() : report.ToText());
+        if (result.Best is null)
+        {
+            await Console.Error.WriteLineAsync("dsx: no plan could be confirmed end-to-end (every measurement failed or was rejected); see the lines above.");
+            return ExitCodes.Failure;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static MeasurementTable OpenTable(string? path, LocalBoard local)
+    {
+        if (path is null || !File.Exists(path))
+        {
+            return new MeasurementTable(local.Space, local.Description);
+        }
+
+        var table = MeasurementTable.Load(path);
+        if (!TableCommand.SameSpace(table.Space, local.Space))
+        {
+            throw new UsageException(
+                $"{path} holds a table of another network or design space ('{table.Space.Model}'); give the table of this model on this board, or a new path.");
+        }
+
+        return table;
+    }
+
+    private static SearchSpace WithoutInt8(SearchSpace space)
+    {
+        try
+        {
+            return space.WithoutInt8();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"--no-int8: {e.Message}.");
+        }
+    }
+
+    /// <summary>
+    /// The FP32 plan the accuracy guard compares against: the baseline's choice where the layer admits it (BLAS for
+    /// convs and FC), elsewhere the layer's first FP32 choice, NCHW preferred (the executor's home layout).
+    /// </summary>
+    private static CandidatePlan ReferencePlan(SearchSpace space, Graph graph)
+    {
+        var baseline = PlanFactory.Baseline(graph);
+        return new CandidatePlan(space.Layers.Select(layer =>
+        {
+            if (baseline.Layers.TryGetValue(layer.Name, out var wire) && space.IndexOf(layer.Index, LayerChoice.FromWire(wire)) is >= 0 and var index)
+            {
+                return index;
+            }
+
+            var fp32 = layer.Choices.Select((c, i) => (c, i)).Where(x => x.c.Precision == Precision.Fp32).ToList();
+            if (fp32.Count == 0)
+            {
+                throw new UsageException($"layer '{layer.Name}' admits no FP32 choice, so quantised plans have no FP32 reference to be checked against.");
+            }
+
+            return fp32.OrderBy(x => x.c.Layout == Layout.Nchw ? 0 : 1).First().i;
+        }));
+    }
+
+    private static Objective ParseObjective(string text)
+    {
+        try
+        {
+            return Objective.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--objective: {e.Message}.");
+        }
+    }
+
+    private static void AtLeast(OptionResult result, string name, int minimum)
+    {
+        if (result.GetValueOrDefault<int>() < minimum)
+        {
+            result.AddError($"{name} must be at least {minimum}.");
+        }
+    }
+
+    private static void Fraction(OptionResult result, string name)
+    {
+        if (result.GetValueOrDefault<double>() is not (>= 0 and <= 1))
+        {
+            result.AddError($"{name} must be a fraction between 0 and 1 (e.g. 0.99).");
+        }
+    }
+}

@@ -1,0 +1,366 @@
+using System.Globalization;
+using Dsx.Wire;
+
+namespace Dsx.Search;
+
+/// <summary>
+/// One exploration: drives a strategy for a budget of episodes against a board (<see cref="IPlanMeasurer"/>), reusing
+/// and extending a <see cref="MeasurementTable"/>.
+/// <list type="bullet">
+/// <item>Reuse: a plan whose every layer and conversion the table already trusts is answered by the additive model,
+/// without the board; any other plan is measured, and the measurement recorded into the table.</item>
+/// <item>Confirmation: a plan can become the best only with an end-to-end measurement of that exact plan. A measured
+/// plan brings its own; a plan answered from the table is measured when its predicted cost beats the best so far.
+/// At the end the <see cref="ExplorationSettings.ConfirmTopK"/> plans the final table predicts best are confirmed too,
+/// and the confirmed plan of least cost wins. Each confirmation keeps what the model predicted, so its error is known.</item>
+/// <item>Accuracy: a plan with INT8 layers becomes best only if the <see cref="AccuracyGuard"/> passes it against the
+/// FP32 reference; a rejected plan is reported and the next confirmed plan is tried.</item>
+/// </list>
+/// The strategy may search a restricted space (e.g. <see cref="SearchSpace.WithoutInt8"/>); its plans are translated into
+/// the table's space, which the measurer speaks. Confirmed costs are the objective applied to the whole plan as one
+/// layer: end-to-end median and peak memory.
+/// </summary>
+public sealed class Exploration
+{
+    private readonly MeasurementTable _table;
+    private readonly SearchSpace _strategySpace;
+    private readonly ISearchStrategy _strategy;
+    private readonly IPlanMeasurer _measurer;
+    private readonly ExplorationSettings _settings;
+    private readonly IProgress<ExplorationProgress>? _progress;
+    private readonly Func<long> _clock;
+    private readonly Dictionary<CandidatePlan, Confirmation> _confirmed = [];
+    private readonly Dictionary<CandidatePlan, AccuracyVerdict> _verdicts = [];
+    private readonly HashSet<CandidatePlan> _observed = [];
+    private IReadOnlyList<float[]>? _referenceRows;
+    private ConfirmedPlan? _best;
+    private int _episode;
+    private int _tableHits;
+    private int _boardMeasurements;
+    private int _failures;
+
+    /// <param name="strategySpace">The space the strategy proposes in: the table's, or a restriction of it over the same layers.</param>
+    /// <param name="clock">Unix milliseconds now (for the table's timestamps and its trust policy's age limit).</param>
+    public Exploration(
+        MeasurementTable table,
+        SearchSpace strategySpace,
+        ISearchStrategy strategy,
+        IPlanMeasurer measurer,
+        ExplorationSettings settings,
+        IProgress<ExplorationProgress>? progress = null,
+        Func<long>? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(strategySpace);
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(measurer);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.Episodes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.ConfirmTopK);
+        if (strategySpace.Layers.Count != table.Space.Layers.Count)
+        {
+            throw new ArgumentException($"the strategy's space has {strategySpace.Layers.Count} layers, the table's {table.Space.Layers.Count}", nameof(strategySpace));
+        }
+
+        _table = table;
+        _strategySpace = strategySpace;
+        _strategy = strategy;
+        _measurer = measurer;
+        _settings = settings;
+        _progress = progress;
+        _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>Raised after every measurement recorded into the table (e.g. to save it, so nothing measured is lost).</summary>
+    public event Action<MeasurementTable>? TableChanged;
+
+    private Objective Objective => _settings.Objective;
+
+    public async Task<ExplorationResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var history = new List<double?>(_settings.Episodes);
+        while (_episode < _settings.Episodes)
+        {
+            var count = Math.Min(_settings.Batch, _settings.Episodes - _episode);
+            var proposals = _strategy.Propose(count);
+            if (proposals.Count != count)
+            {
+                throw new InvalidOperationException($"strategy '{_strategy.Name}' proposed {proposals.Count} plans when asked for {count}");
+            }
+
+            var results = new List<EpisodeResult>(count);
+            foreach (var proposal in proposals)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                _episode++;
+                var result = await RunEpisodeAsync(_strategySpace.Translate(proposal, _table.Space), cancellationToken);
+                // Layer indices are shared by both spaces; only the plan's choice indices differ.
+                results.Add(result with { Plan = proposal });
+                history.Add(_best?.Cost);
+                Report(null);
+            }
+
+            _strategy.Observe(results);
+        }
+
+        await ConfirmTopPredictedAsync(cancellationToken);
+        await UpdateBestAsync(cancellationToken);
+        var front = await AcceptableParetoFrontAsync(cancellationToken);
+        return new ExplorationResult(
+            _best,
+            _best is null ? null : Verdict(_best.Plan),
+            [.. _confirmed.Keys.Select(Confirmed).OrderBy(c => c.Cost)],
+            [.. _verdicts.Where(v => !v.Value.Passed).Select(v => new GuardRejection(Confirmed(v.Key), v.Value)).OrderBy(r => r.Plan.Cost)],
+            front,
+            history,
+            _episode,
+            _tableHits,
+            _boardMeasurements,
+            _failures);
+    }
+
+    private async Task<EpisodeResult> RunEpisodeAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    {
+        if (_table.Trusts(plan, _settings.Trust, _clock()))
+        {
+            _tableHits++;
+            var model = new AdditiveCostModel(_table, Objective);
+            var prediction = model.Predict(plan);
+            var costs = Enumerable.Range(0, plan.Count).Select(i => model.LayerCost(i, plan[i], _table.Space.InputFormats(plan, i))).ToArray();
+            _observed.Add(plan);
+            // Answered from the table: only worth the board's time if it promises to beat the best confirmed plan. (Under a
+            // memory objective the prediction sums every layer's memory while a confirmation counts the peak, which reuses
+            // activations, so few plans qualify here; the final top-k confirmation still measures the best predicted ones.)
+            if (!_confirmed.ContainsKey(plan) && (_best is null || prediction.Cost < _best.Cost))
+            {
+                await ConfirmAsync(plan, cancellationToken);
+            }
+
+            await UpdateBestAsync(cancellationToken);
+            return new EpisodeResult(plan, costs, prediction.Cost);
+        }
+
+        var measurement = await MeasureAsync(plan, cancellationToken);
+        if (!measurement.Succeeded)
+        {
+            return new EpisodeResult(plan, [], double.PositiveInfinity, FailedLayer(plan, measurement.Failure));
+        }
+
+        _observed.Add(plan);
+        await UpdateBestAsync(cancellationToken);
+        return Observed(plan, measurement.Reply);
+    }
+
+    /// <summary>The episode's costs from a measurement: per layer, compute + conversion medians and memory under the objective.</summary>
+    private EpisodeResult Observed(CandidatePlan plan, MeasureReply reply)
+    {
+        var costs = new double[plan.Count];
+        long bytes = 0;
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var layer = reply.Layers[i];
+            var memory = layer.WeightsBytes + layer.WorkspaceBytes + layer.OutputBytes;
+            bytes += memory;
+            costs[i] = Objective.LayerCost((layer.Compute?.MedianMs ?? 0) + (layer.Conversion?.MedianMs ?? 0), memory);
+        }
+
+        return new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes));
+    }
+
+    /// <summary>Measures a plan on the board, records it into the table, and keeps its end-to-end figures as a confirmation.</summary>
+    private async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    {
+        var predicted = new AdditiveCostModel(_table).Predict(plan).LatencyMs;
+        var measurement = await _measurer.MeasureAsync(plan, cancellationToken);
+        _boardMeasurements++;
+        if (!measurement.Succeeded)
+        {
+            _failures++;
+            Report($"plan {plan} failed: {measurement.Failure}");
+            return measurement;
+        }
+
+        var reply = measurement.Reply;
+        _table.Record(plan, reply, predicted, _clock());
+        TableChanged?.Invoke(_table);
+        if (!_confirmed.TryGetValue(plan, out var confirmation))
+        {
+            _confirmed[plan] = confirmation = new Confirmation(double.IsFinite(predicted) ? predicted : null);
+        }
+
+        confirmation.Add(reply.EndToEnd?.MedianMs ?? double.PositiveInfinity, reply.Memory?.PeakBytes ?? 0);
+        return measurement;
+    }
+
+    private async Task ConfirmAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    {
+        if (await MeasureAsync(plan, cancellationToken) is { Succeeded: true })
+        {
+            Report(Text($"confirmed {plan}: {Confirmed(plan).LatencyMs:0.###} ms end-to-end (predicted {Confirmed(plan).PredictedMs:0.###} ms)"));
+        }
+    }
+
+    /// <summary>Confirms the plans the final table predicts best, among those the search observed.</summary>
+    private async Task ConfirmTopPredictedAsync(CancellationToken cancellationToken)
+    {
+        var model = new AdditiveCostModel(_table, Objective);
+        var top = _observed
+            .Select(plan => (Plan: plan, model.Predict(plan).Cost))
+            .Where(p => double.IsFinite(p.Cost))
+            .OrderBy(p => p.Cost)
+            .ThenBy(p => p.Plan.ToString(), StringComparer.Ordinal)
+            .Take(_settings.ConfirmTopK)
+            .Select(p => p.Plan)
+            .Where(p => !_confirmed.ContainsKey(p))
+            .ToList();
+        foreach (var plan in top)
+        {
+            await ConfirmAsync(plan, cancellationToken);
+        }
+    }
+
+    private async Task UpdateBestAsync(CancellationToken cancellationToken)
+    {
+        var previous = _best;
+        _best = await ChooseBestAsync(cancellationToken);
+        if (_best is { } best && best.Plan != previous?.Plan)
+        {
+            Report(Text($"new best {best.Plan}: {best.LatencyMs:0.###} ms end-to-end"));
+        }
+    }
+
+    /// <summary>The confirmed plan of least cost that passes the accuracy guard, trying the next one after each rejection.</summary>
+    private async Task<ConfirmedPlan?> ChooseBestAsync(CancellationToken cancellationToken)
+    {
+        foreach (var candidate in _confirmed.Keys.Select(Confirmed).Where(c => double.IsFinite(c.Cost)).OrderBy(c => c.Cost))
+        {
+            if ((await JudgeAsync(candidate, cancellationToken)).Passed)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The Pareto front of the confirmed plans the guard does not reject (its INT8 members are judged first).</summary>
+    private async Task<IReadOnlyList<ConfirmedPlan>> AcceptableParetoFrontAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var acceptable = _confirmed.Keys.Select(Confirmed)
+                .Where(c => double.IsFinite(c.LatencyMs) && !(_verdicts.TryGetValue(c.Plan, out var v) && !v.Passed));
+            var front = ParetoFront.Of(acceptable, c => c.LatencyMs, c => c.PeakBytes);
+            var rejected = false;
+            foreach (var plan in front)
+            {
+                rejected |= !(await JudgeAsync(plan, cancellationToken)).Passed;
+            }
+
+            if (!rejected)
+            {
+                return front;
+            }
+        }
+    }
+
+    private async Task<AccuracyVerdict> JudgeAsync(ConfirmedPlan candidate, CancellationToken cancellationToken)
+    {
+        if (!candidate.UsesInt8)
+        {
+            return AccuracyVerdict.NotApplicable;
+        }
+
+        if (_verdicts.TryGetValue(candidate.Plan, out var known))
+        {
+            return known;
+        }
+
+        var verdict = await RunGuardAsync(candidate.Plan, cancellationToken);
+        _verdicts[candidate.Plan] = verdict;
+        Report($"accuracy guard {(verdict.Passed ? "passed" : "rejected")} {candidate.Plan}: {verdict.Reason}");
+        return verdict;
+    }
+
+    private async Task<AccuracyVerdict> RunGuardAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    {
+        if (_referenceRows is null)
+        {
+            var referencePlan = _settings.AccuracyReference
+                ?? throw new InvalidOperationException("the space has INT8 choices but the exploration was given no FP32 reference plan");
+            if (_table.Space.UsesInt8(referencePlan))
+            {
+                throw new InvalidOperationException($"the accuracy reference {referencePlan} has INT8 layers; it must be all FP32");
+            }
+
+            var reference = await _measurer.RunCalibrationAsync(referencePlan, cancellationToken);
+            if (!reference.Succeeded)
+            {
+                return AccuracyVerdict.Failed($"the FP32 reference plan failed on the calibration inputs ({reference.Failure}), so no INT8 plan can be checked");
+            }
+
+            _referenceRows = reference.Rows;
+        }
+
+        var outputs = await _measurer.RunCalibrationAsync(plan, cancellationToken);
+        if (!outputs.Succeeded)
+        {
+            return AccuracyVerdict.Failed($"the plan failed on the calibration inputs: {outputs.Failure}");
+        }
+
+        return AccuracyGuard.Judge(_referenceRows, outputs.Rows, _settings.CalibrationLabels, _settings.Accuracy);
+    }
+
+    private AccuracyVerdict Verdict(CandidatePlan plan) => _verdicts.GetValueOrDefault(plan, AccuracyVerdict.NotApplicable);
+
+    private ConfirmedPlan Confirmed(CandidatePlan plan)
+    {
+        var c = _confirmed[plan];
+        var latency = c.LatencyMs;
+        return new ConfirmedPlan(
+            plan, latency, c.PeakBytes, Objective.LayerCost(latency, c.PeakBytes) + Objective.PlanPenalty(c.PeakBytes), c.PredictedMs, c.Count, _table.Space.UsesInt8(plan));
+    }
+
+    /// <summary>
+    /// The failed layer's index. A board that could not name it (a hang, a crash without last words) is blamed on the
+    /// first layer whose choice the table has never seen run, since a choice that ran before is not the likely culprit.
+    /// </summary>
+    private int FailedLayer(CandidatePlan plan, PlanFailure failure)
+    {
+        var layers = _table.Space.Layers;
+        var named = layers.FirstOrDefault(l => l.Name == failure.Layer);
+        if (named is not null)
+        {
+            return named.Index;
+        }
+
+        var unseen = layers.FirstOrDefault(l => _table.Compute(l.Index, plan[l.Index]) is null);
+        return unseen?.Index ?? 0;
+    }
+
+    private void Report(string? note) =>
+        _progress?.Report(new ExplorationProgress(_episode, _settings.Episodes, _tableHits, _boardMeasurements, _failures, _best, note));
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The end-to-end measurements of one plan.</summary>
+    private sealed class Confirmation(double? predictedMs)
+    {
+        private readonly List<double> _medians = [];
+
+        public double? PredictedMs { get; } = predictedMs;
+
+        public long PeakBytes { get; private set; }
+
+        public int Count => _medians.Count;
+
+        public double LatencyMs => TimingStat.Median(_medians);
+
+        public void Add(double medianMs, long peakBytes)
+        {
+            _medians.Add(medianMs);
+            PeakBytes = peakBytes;
+        }
+    }
+}

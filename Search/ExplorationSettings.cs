@@ -1,0 +1,26 @@
+namespace Dsx.Search;
+
+/// <summary>
+/// How an <see cref="Exploration"/> runs: the episode budget (exactly this many plans go to the strategy), how many
+/// plans the strategy proposes at a time, what is minimised, when a table entry may stand in for a measurement, how
+/// many of the best predicted plans are confirmed at the end, and the accuracy guard's thresholds, FP32 reference plan
+/// (in the table's space; needed only when the space has INT8 choices) and calibration labels.
+/// </summary>
+public sealed record ExplorationSettings
+{
+    public required int Episodes { get; init; }
+
+    public int Batch { get; init; } = 1;
+
+    public Objective Objective { get; init; } = Objective.Latency;
+
+    public TrustPolicy Trust { get; init; } = TrustPolicy.Default;
+
+    public int ConfirmTopK { get; init; } = 3;
+
+    public AccuracyThresholds Accuracy { get; init; } = AccuracyThresholds.Default;
+
+    public CandidatePlan? AccuracyReference { get; init; }
+
+    public IReadOnlyList<int>? CalibrationLabels { get; init; }
+}

@@ -1,0 +1,231 @@
+using Dsx.Wire;
+
+namespace Dsx.Search.Tests;
+
+public sealed class ExplorationTests
+{
+    private static readonly LayerChoice Nchw = new("gemm_neon", Layout.Nchw, Precision.Fp32, 1);
+    private static readonly LayerChoice Nhwc = new("xnnpack", Layout.Nhwc, Precision.Fp32, 1);
+    private static readonly LayerChoice Int8 = new("xnnpack", Layout.Nhwc, Precision.Int8, 1);
+
+    // Per layer: NCHW 3 ms, NHWC 2 ms, INT8 1 ms; a conversion 0.5 ms. AAA = 9 ms, BBB = 6 + 0.5 (in) + 0.5 (out) = 7, CCC = 4.
+    private static readonly CandidatePlan Aaa = new([0, 0, 0]);
+    private static readonly CandidatePlan Bbb = new([1, 1, 1]);
+    private static readonly CandidatePlan Ccc = new([2, 2, 2]);
+
+    private static readonly SearchSpace Space = new("chain", [.. Enumerable.Range(0, 3).Select(i => new SearchLayer(
+        i, $"l{i}", OpType.Conv, 1e6, [1, 8, 4, 4], [i == 0 ? SearchLayer.GraphInput : i - 1], [128], i == 2, [Nchw, Nhwc, Int8]))]);
+
+    private static FakeBoard Board() => new(Space, (_, c) => c == Nchw ? 3 : c == Nhwc ? 2 : 1);
+
+    private static MeasurementTable Table() => new(Space, new BoardDescription("fake", "x86", false, "0", 1));
+
+    private static ExplorationSettings Settings(int episodes) => new() { Episodes = episodes, AccuracyReference = Aaa };
+
+    private static Task<ExplorationResult> Run(MeasurementTable table, ISearchStrategy strategy, FakeBoard board, ExplorationSettings settings) =>
+        new Exploration(table, Space, strategy, board, settings, clock: () => 1000).RunAsync();
+
+    [Fact]
+    public async Task A_plan_the_table_already_trusts_is_answered_without_the_board()
+    {
+        var board = Board();
+        var strategy = new ScriptedStrategy(Aaa, Aaa, Bbb, Aaa);
+
+        var result = await Run(Table(), strategy, board, Settings(4));
+
+        Assert.Equal([Aaa, Bbb], board.Measured);
+        Assert.Equal(2, result.TableHits);
+        Assert.Equal(2, result.BoardMeasurements);
+        // The table's answer costs what the board said: 3 ms per layer.
+        Assert.Equal([3.0, 3.0, 3.0], strategy.Observed[1].LayerCosts);
+        Assert.Equal(Bbb, result.Best!.Plan);
+        Assert.Equal(7, result.Best.LatencyMs, 6);
+    }
+
+    [Fact]
+    public async Task The_budget_is_spent_exactly_in_batches()
+    {
+        var strategy = new ScriptedStrategy(Aaa, Bbb);
+
+        var result = await Run(Table(), strategy, Board(), Settings(7) with { Batch = 3 });
+
+        Assert.Equal([3, 3, 1], strategy.ProposalSizes);
+        Assert.Equal(7, strategy.Observed.Count);
+        Assert.Equal(7, result.Episodes);
+        Assert.Equal(7, result.BestCostByEpisode.Count);
+    }
+
+    [Fact]
+    public async Task A_plan_answered_from_the_table_becomes_best_only_after_its_end_to_end_measurement()
+    {
+        var table = Table();
+        Trust(table, Bbb, layerMs: 1.0);
+        var board = Board();
+
+        var result = await Run(table, new ScriptedStrategy(Aaa, Bbb), board, Settings(2));
+
+        // BBB was a table hit predicted at 1 + 1 + 1 + 0.5 + 0.5 = 4 ms: measured to confirm, it runs in 7.
+        Assert.Equal([Aaa, Bbb], board.Measured);
+        Assert.Equal(Bbb, result.Best!.Plan);
+        Assert.Equal(7, result.Best.LatencyMs, 6);
+        Assert.Equal(4, result.Best.PredictedMs!.Value, 6);
+        Assert.Equal((4 - 7) / 7.0, result.Best.PredictionError!.Value, 6);
+        Assert.Equal([9.0, 7.0], result.BestCostByEpisode.Select(c => c!.Value));
+    }
+
+    [Fact]
+    public async Task A_predicted_winner_that_runs_slower_end_to_end_does_not_become_best()
+    {
+        var table = Table();
+        Trust(table, Bbb, layerMs: 1.0);
+        var board = Board();
+        board.EndToEndBonusMs[Bbb] = 5;
+
+        var result = await Run(table, new ScriptedStrategy(Aaa, Bbb), board, Settings(2));
+
+        Assert.Equal(Aaa, result.Best!.Plan);
+        Assert.Equal(12, result.Confirmed.Single(c => c.Plan == Bbb).LatencyMs, 6);
+    }
+
+    [Fact]
+    public async Task The_top_predicted_plans_are_confirmed_at_the_end()
+    {
+        var table = Table();
+        // The table thinks BBB is slow (4 ms a layer: 13 ms), so it is not worth a measurement during the search.
+        Trust(table, Bbb, layerMs: 4.0);
+        var board = Board();
+
+        var result = await Run(table, new ScriptedStrategy(Aaa, Bbb), board, Settings(2) with { ConfirmTopK = 2 });
+
+        Assert.Equal([Aaa, Bbb], board.Measured);
+        Assert.Equal(Bbb, result.Best!.Plan);
+        // During the search the best was still AAA.
+        Assert.Equal(9.0, result.BestCostByEpisode[1]);
+    }
+
+    [Fact]
+    public async Task An_int8_plan_the_guard_rejects_is_reported_and_the_next_plan_wins()
+    {
+        var board = Board();
+        board.Int8FlipsTop1 = true;
+
+        var result = await Run(Table(), new ScriptedStrategy(Aaa, Ccc), board, Settings(2));
+
+        Assert.Equal(Aaa, result.Best!.Plan);
+        var rejection = Assert.Single(result.Rejections);
+        Assert.Equal(Ccc, rejection.Plan.Plan);
+        Assert.Contains("top-1 agrees with FP32 on 0/8", rejection.Verdict.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.ParetoFront, c => c.Plan == Ccc);
+        // The reference ran once, the candidate once: verdicts are kept.
+        Assert.Equal([Aaa, Ccc], board.CalibrationRuns);
+    }
+
+    [Fact]
+    public async Task An_int8_plan_within_the_thresholds_is_accepted_with_its_verdict()
+    {
+        var board = Board();
+        board.Int8Error = 0.01;
+
+        var result = await Run(Table(), new ScriptedStrategy(Aaa, Ccc), board, Settings(2));
+
+        Assert.Equal(Ccc, result.Best!.Plan);
+        Assert.True(result.BestVerdict!.Checked);
+        Assert.True(result.BestVerdict.Passed);
+        Assert.Equal(8, result.BestVerdict.Agreements);
+    }
+
+    [Fact]
+    public async Task A_plan_without_int8_skips_the_guard()
+    {
+        var board = Board();
+
+        var result = await Run(Table(), new ScriptedStrategy(Bbb), board, Settings(1));
+
+        Assert.False(result.BestVerdict!.Checked);
+        Assert.Empty(board.CalibrationRuns);
+    }
+
+    [Fact]
+    public async Task A_failed_plan_is_reported_to_the_strategy_with_its_layer()
+    {
+        var board = Board();
+        board.Failing.Add((1, 2));
+        var strategy = new ScriptedStrategy(Aaa, new CandidatePlan([0, 2, 0]));
+
+        var result = await Run(Table(), strategy, board, Settings(2));
+
+        var failed = strategy.Observed[1];
+        Assert.True(failed.Failed);
+        Assert.Equal(1, failed.FailedLayer);
+        Assert.Equal(1, result.Failures);
+        Assert.Equal(Aaa, result.Best!.Plan);
+    }
+
+    [Fact]
+    public async Task A_failure_without_a_layer_is_blamed_on_the_first_choice_never_seen_running()
+    {
+        var board = new FakeBoard(Space, (_, _) => 1) { NameFailedLayer = false };
+        board.Failing.Add((1, 2));
+        var strategy = new ScriptedStrategy(Aaa, new CandidatePlan([0, 2, 0]));
+
+        await Run(Table(), strategy, board, Settings(2));
+
+        Assert.Equal(1, strategy.Observed[1].FailedLayer);
+    }
+
+    [Fact]
+    public async Task Without_int8_the_strategy_searches_the_fp32_space_and_plans_are_translated()
+    {
+        var fp32 = Space.WithoutInt8();
+        var board = Board();
+
+        var result = await new Exploration(Table(), fp32, new RandomSearch(fp32, 7), board, Settings(20), clock: () => 1000).RunAsync();
+
+        Assert.All(board.Measured, plan => Assert.False(Space.UsesInt8(plan)));
+        Assert.Equal(result.Confirmed.Min(c => c.LatencyMs), result.Best!.LatencyMs);
+        Assert.Empty(board.CalibrationRuns);
+    }
+
+    [Fact]
+    public async Task Progress_reports_every_episode_and_saves_follow_every_measurement()
+    {
+        var reports = new List<ExplorationProgress>();
+        var saves = 0;
+        var exploration = new Exploration(Table(), Space, new ScriptedStrategy(Aaa, Aaa, Bbb), Board(), Settings(3), new Collect(reports), () => 1000);
+        exploration.TableChanged += _ => saves++;
+
+        await exploration.RunAsync();
+
+        Assert.Equal([1, 2, 3], reports.Where(r => r.Note is null).Select(r => r.Episode));
+        Assert.Equal(2, saves);
+        var last = reports[^1];
+        Assert.Equal((1, 2), (last.TableHits, last.BoardMeasurements));
+    }
+
+    private static void Trust(MeasurementTable table, CandidatePlan plan, double layerMs)
+    {
+        for (var i = 0; i < plan.Count; i++)
+        {
+            table.SetCompute(i, plan[i], Stat(layerMs));
+            table.SetMemory(i, plan[i], new LayerMemory(100, 0, 0));
+            var from = Space.InputFormats(plan, i);
+            var to = Space.Choice(plan, i).Format;
+            if (MeasurementTable.NeedsConversion(Space.Layers[i], from, to))
+            {
+                table.SetConversion(i, from, to, Stat(0.5));
+            }
+        }
+    }
+
+    private static TimingStat Stat(double ms)
+    {
+        var stat = new TimingStat();
+        stat.Add(ms, ms, ms, 1000);
+        return stat;
+    }
+
+    private sealed class Collect(List<ExplorationProgress> into) : IProgress<ExplorationProgress>
+    {
+        public void Report(ExplorationProgress value) => into.Add(value);
+    }
+}
