@@ -6,7 +6,7 @@ namespace Dsx.Cli;
 /// <summary>
 /// Mean regret (cost of the pick / optimum - 1) vs episodes, one line per strategy, one panel per table, both axes
 /// logarithmic (regret spans orders of magnitude; it is clamped to <see cref="Floor"/> so that a search at the optimum
-/// stays on the plot). With measured noise, a dashed line marks the table's noise floor.
+/// stays on the plot).
 /// </summary>
 internal static class RegretPlot
 {
@@ -28,14 +28,6 @@ internal static class RegretPlot
                 var line = plot.Add.ScatterLine(xs, ys);
                 line.LegendText = strategy.Strategy;
                 line.LineWidth = 2;
-            }
-
-            if (measuredNoise && table.NoiseFloor > 0)
-            {
-                var floor = plot.Add.HorizontalLine(Math.Log10(Math.Max(Floor, table.NoiseFloor)));
-                floor.LinePattern = LinePattern.Dashed;
-                floor.Color = Colors.Gray;
-                floor.LegendText = "noise floor";
             }
 
             plot.Axes.Bottom.TickGenerator = LogTicks();

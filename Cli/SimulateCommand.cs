@@ -109,7 +109,7 @@ internal static class SimulateCommand
             ExactDpResult optimum;
             try
             {
-                optimum = new ExactDp(table).Solve(settings.Objective);
+                optimum = new ExactDp(new TableSimulator(table, settings.Objective, 0, settings.MeasuredNoise).Truth.Table).Solve(settings.Objective);
             }
             catch (Exception e) when (e is DpStateLimitException or InvalidOperationException)
             {
@@ -118,7 +118,7 @@ internal static class SimulateCommand
             }
 
             var strategies = settings.Strategies.Select(name => Simulate(table, name, optimum.Cost, settings, ct)).ToList();
-            results.Add(new TableRegret(table.Space.Model, path, optimum.Cost, optimum.ProvenOptimal, optimum.LowerBound, NoiseFloor(table, optimum, settings), strategies));
+            results.Add(new TableRegret(table.Space.Model, path, optimum.Cost, optimum.ProvenOptimal, optimum.LowerBound, strategies));
         }
 
         var report = new SimulationReport(results, settings.Checkpoints, settings.Objective, settings.Episodes, settings.Seeds, settings.MeasuredNoise);
@@ -139,21 +139,6 @@ internal static class SimulateCommand
         }
 
         return ExitCodes.Ok;
-    }
-
-    /// <summary>
-    /// The regret of the plan that is optimal for what the simulator's episodes cost on average: where a table's noise is
-    /// skewed, searches judging by observed costs converge there, not to the optimum of the estimates.
-    /// </summary>
-    private static double NoiseFloor(MeasurementTable table, ExactDpResult optimum, Settings settings)
-    {
-        if (!settings.MeasuredNoise)
-        {
-            return 0;
-        }
-
-        var plan = new ExactDp(TableSimulator.ExpectedTable(table)).Solve(settings.Objective).Plan;
-        return (new AdditiveCostModel(table, settings.Objective).Predict(plan).Cost / optimum.Cost) - 1;
     }
 
     private static StrategyRegret Simulate(MeasurementTable table, string name, double optimum, Settings settings, CancellationToken ct)

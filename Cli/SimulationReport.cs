@@ -27,7 +27,7 @@ internal sealed class SimulationReport(
         var text = new StringBuilder();
         foreach (var table in tables)
         {
-            text.Append(Invariant, $"{table.Model} ({table.Path}): objective {objective}, {OptimumText(table)}, {NoiseText(table)}; ")
+            text.Append(Invariant, $"{table.Model} ({table.Path}): objective {objective}, {OptimumText(table)}, {NoiseText()}; ")
                 .Append(Invariant, $"regret over {seeds} seeds, mean [min, max]\n");
             var rows = new TextTable([.. checkpoints.Select(c => $"after {c}").Prepend("strategy")]);
             foreach (var s in table.Strategies)
@@ -51,7 +51,7 @@ internal sealed class SimulationReport(
         {
             foreach (var s in table.Strategies)
             {
-                text.Append(Invariant, $"| {table.Model} ({OptimumText(table)}; {NoiseText(table)}) | {s.Strategy} | ")
+                text.Append(Invariant, $"| {table.Model} ({OptimumText(table)}; {NoiseText()}) | {s.Strategy} | ")
                     .AppendJoin(" | ", checkpoints.Select(c => Percent(s.Mean(c)))).Append(" |\n");
             }
         }
@@ -91,7 +91,6 @@ internal sealed class SimulationReport(
                 optimum = t.Optimum,
                 optimumProven = t.OptimumProven,
                 lowerBound = t.LowerBound,
-                noiseFloorRegret = t.NoiseFloor,
                 strategies = t.Strategies.Select(s => new
                 {
                     name = s.Strategy,
@@ -108,8 +107,6 @@ internal sealed class SimulationReport(
             : string.Create(Invariant, $"DP plan {table.Optimum:0.###}{Unit} (feasible, not proven optimal: lower bound {table.LowerBound:0.###}{Unit})");
 
     private string NoiseText() => measuredNoise ? "measured noise" : "no noise";
-
-    private string NoiseText(TableRegret table) => measuredNoise ? $"noise floor {Percent(table.NoiseFloor)}" : "no noise";
 
     private static string Percent(double regret) => double.IsFinite(regret) ? string.Create(Invariant, $"{regret * 100:0.00}%") : "n/a";
 }

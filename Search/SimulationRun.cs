@@ -2,8 +2,10 @@ namespace Dsx.Search;
 
 /// <summary>
 /// Drives a strategy against a <see cref="TableSimulator"/> in batches and records, after every episode, which plan the
-/// search would pick by what it observed (lowest mean observed cost over its measurements, as a caller tracking the
-/// best plan would) and what that plan truly costs.
+/// search would pick and what that plan truly costs. The pick is made as <see cref="Exploration"/> makes it: among the
+/// plans measured so far, the one the observations predict cheapest, where a layer's cost under a choice and its inputs'
+/// formats is the mean of every episode that observed it. Judging plans by their own single (noisy) measurement instead
+/// would crown lucky draws; pooling per layer is what the real loop's table and confirmation do.
 /// </summary>
 public static class SimulationRun
 {
@@ -13,30 +15,64 @@ public static class SimulationRun
         ArgumentNullException.ThrowIfNull(simulator);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(episodes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        var observed = new Dictionary<CandidatePlan, (double Sum, int Count)>();
+        var space = simulator.Truth.Space;
+        var formats = space.Formats.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
+        var entries = new Dictionary<(int Layer, int Choice, long From), (double Sum, int Count)>();
+        // Per measured plan: its entries' keys, and its whole-plan penalty (a memory cap's), which is not per layer.
+        var plans = new Dictionary<CandidatePlan, ((int, int, long)[] Keys, double Penalty)>();
         var picked = new double[episodes];
         CandidatePlan? best = null;
         var bestTrueCost = double.NaN;
         var done = 0;
+        var nextPick = 1;
         while (done < episodes)
         {
-            var plans = strategy.Propose(Math.Min(batch, episodes - done));
-            var results = plans.Select(simulator.Measure).ToList();
+            var results = strategy.Propose(Math.Min(batch, episodes - done)).Select(simulator.Measure).ToList();
             strategy.Observe(results);
             foreach (var result in results)
             {
                 if (!result.Failed)
                 {
-                    var (sum, count) = observed.GetValueOrDefault(result.Plan);
-                    observed[result.Plan] = (sum + result.TotalCost, count + 1);
-                    var now = observed.MinBy(o => o.Value.Sum / o.Value.Count).Key;
-                    if (!now.Equals(best))
+                    var keys = new (int, int, long)[result.Plan.Count];
+                    for (var i = 0; i < keys.Length; i++)
+                    {
+                        var from = 0L;
+                        foreach (var format in space.InputFormats(result.Plan, i))
+                        {
+                            from = (from * formats.Count) + formats[format];
+                        }
+
+                        keys[i] = (i, result.Plan[i], from);
+                        var (sum, count) = entries.GetValueOrDefault(keys[i]);
+                        entries[keys[i]] = (sum + result.LayerCosts[i], count + 1);
+                    }
+
+                    plans.TryAdd(result.Plan, (keys, result.TotalCost - result.LayerCosts.Sum()));
+                }
+
+                done++;
+                // Re-picking costs a pass over every measured plan: do it at log-spaced episodes (and the last), carry it between.
+                if (done >= nextPick || done == episodes)
+                {
+                    var now = plans.Count == 0 ? null : plans.MinBy(p => p.Value.Penalty + p.Value.Keys.Sum(k => entries[k].Sum / entries[k].Count)).Key;
+                    if (now is not null && !now.Equals(best))
                     {
                         (best, bestTrueCost) = (now, simulator.Truth.Predict(now).Cost);
                     }
+
+                    nextPick = Math.Max(done + 1, (int)(done * 1.02));
                 }
 
-                picked[done++] = bestTrueCost;
+                picked[done - 1] = bestTrueCost;
+            }
+        }
+
+        // Between re-picks the pick is the last one made: fill forward.
+        for (var e = 1; e < episodes; e++)
+        {
+            if (double.IsNaN(picked[e]))
+            {
+                picked[e] = picked[e - 1];
             }
         }
 

@@ -5,8 +5,9 @@ namespace Dsx.Search;
 /// episode is one of its recorded measurement medians drawn at random, times a lognormal factor whose sigma is the
 /// entry's within-run spread (ln(max/min)/4, about the sigma if min and max sit two sigmas out; capped at 0.3).
 /// Conversions likewise; a conversion never measured takes the <see cref="AdditiveCostModel"/> estimate with the median
-/// sigma of the measured ones. A layer whose choice was never measured fails the episode. Deterministic under the seed.
-/// Without measured noise every quantity is its estimate, so observed and true costs agree.
+/// sigma of the measured ones (mean-preserving). A layer whose choice was never measured fails the episode.
+/// Deterministic under the seed. A plan's true cost on this simulated board is what its episodes cost on average
+/// (<see cref="ExpectedTable"/>); without measured noise every quantity is its estimate, so observed and true agree.
 /// </summary>
 public sealed class TableSimulator
 {
@@ -23,12 +24,14 @@ public sealed class TableSimulator
         _table = table;
         _measuredNoise = measuredNoise;
         _random = new SplitMix64(seed);
-        Truth = new AdditiveCostModel(table, objective);
+        // Regret is scored against what the replayed board costs on average: a table recorded on a loaded board has skewed
+        // medians, and scoring against their medians would charge every search for the board's skew.
+        Truth = new AdditiveCostModel(measuredNoise ? ExpectedTable(table) : table, objective);
         var sigmas = table.Space.Layers.SelectMany(l => table.Conversions(l.Index).Values).Select(Sigma).ToList();
         _estimatedConversionSigma = sigmas.Count > 0 ? TimingStat.Median(sigmas) : 0;
     }
 
-    /// <summary>The noise-free model of the same table: a plan's true cost.</summary>
+    /// <summary>A plan's true cost on the simulated board: its expected cost under the replayed noise.</summary>
     public AdditiveCostModel Truth { get; }
 
     public Objective Objective => Truth.Objective;
@@ -51,7 +54,7 @@ public sealed class TableSimulator
             var to = space.Choice(plan, i).Format;
             var conversion = !MeasurementTable.NeedsConversion(space.Layers[i], from, to) ? 0
                 : _table.Conversion(i, from, to) is { } measured ? Draw(measured)
-                : Truth.ConversionMs(i, from, to) * Noise(_estimatedConversionSigma);
+                : Truth.ConversionMs(i, from, to) * MeanOneNoise(_estimatedConversionSigma);
             var memory = Truth.MemoryBytes(i, plan[i]);
             bytes += memory;
             costs[i] = Objective.LayerCost(Draw(compute) + conversion, memory);
@@ -62,9 +65,8 @@ public sealed class TableSimulator
 
     /// <summary>
     /// The table of what this simulator's episodes cost on average: every entry's expected draw (mean of its medians
-    /// times the lognormal's mean, exp(sigma^2/2)). Its optimum is the plan a search judging by observed costs tends to;
-    /// where the recorded medians are skewed (a loaded board), that plan differs from the optimum of the estimates.
-    /// Conversions never measured are re-estimated from the expected measured ones, so they are approximate.
+    /// times the lognormal's mean, exp(sigma^2/2)). Conversions never measured are estimated from the expected measured
+    /// ones, and their draws are scaled to that mean.
     /// </summary>
     public static MeasurementTable ExpectedTable(MeasurementTable table)
     {
@@ -107,6 +109,8 @@ public sealed class TableSimulator
     private double Draw(TimingStat stat) => _measuredNoise ? stat.Medians[_random.Next(stat.Medians.Count)] * Noise(Sigma(stat)) : stat.Estimate;
 
     private double Noise(double sigma) => _measuredNoise && sigma > 0 ? Math.Exp(sigma * _random.NextGaussian()) : 1;
+
+    private double MeanOneNoise(double sigma) => Noise(sigma) * (_measuredNoise ? Math.Exp(-sigma * sigma / 2) : 1);
 
     private static double Sigma(TimingStat stat) =>
         stat.Min > 0 && stat.Max > stat.Min ? Math.Min(MaxSigma, Math.Log(stat.Max / stat.Min) / 4) : 0;
