@@ -72,7 +72,7 @@ public sealed class TimingStat
     {
         ArgumentNullException.ThrowIfNull(policy);
         return Count >= policy.MinSamples
-            && (Spread <= policy.MaxSpread || Spread * Estimate <= policy.NegligibleMs)
+            && (Spread <= policy.MaxSpread || Spread * Estimate <= policy.NegligibleMs || Count >= policy.NoisyRepeats)
             && (policy.MaxAge is not { } age || nowUnixMs - UpdatedUnixMs <= (long)age.TotalMilliseconds);
     }
 

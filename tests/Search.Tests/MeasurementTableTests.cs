@@ -93,6 +93,20 @@ public sealed class MeasurementTableTests
     }
 
     [Fact]
+    public void A_noisy_timing_is_measured_again_until_it_has_enough_samples_then_its_median_stands()
+    {
+        var policy = new TrustPolicy(MaxSpread: 0.25, NoisyRepeats: 3);
+        var stat = new TimingStat();
+        stat.Add(1, 2, 4, 0);
+        Assert.False(stat.IsTrusted(policy, 0));
+        stat.Add(1, 3, 4, 0);
+        Assert.False(stat.IsTrusted(policy, 0));
+        stat.Add(1, 1.5, 4, 0);
+        Assert.True(stat.IsTrusted(policy, 0));
+        Assert.Equal(2, stat.Estimate);
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_table_is_refused_with_its_name()
     {
         var e = Assert.Throws<MeasurementTableFormatException>(() => MeasurementTable.Parse("{\"format\": \"other\"}", "t.json"));
