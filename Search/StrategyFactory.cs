@@ -3,7 +3,7 @@ namespace Dsx.Search;
 /// <summary>Creates a strategy by its command-line name.</summary>
 public static class StrategyFactory
 {
-    public static IReadOnlyList<string> Names { get; } = ["random"];
+    public static IReadOnlyList<string> Names { get; } = ["random", "dqn"];
 
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
     public static ISearchStrategy Create(string name, SearchSpace space, ulong seed)
@@ -12,6 +12,7 @@ public static class StrategyFactory
         return name switch
         {
             "random" => new RandomSearch(space, seed),
+            "dqn" => new DqnStrategy(space, seed),
             _ => throw new ArgumentException($"unknown strategy '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
         };
     }
