@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -6,6 +7,9 @@ namespace Dsx.Search;
 /// <summary>
 /// Adam (Kingma and Ba) over a fixed list of parameters. Written out rather than taken from torch.optim so its
 /// moments and step count can be saved into a strategy's state and restored exactly, in our own format.
+/// Every scalar argument, default alphas included, is an explicit <see cref="Scalar"/> kept alive until the call
+/// returns: an implicit one (a double converted on the call) can be finalised by the GC while native code still
+/// reads it, which fails at random ("Unknown scalar type").
 /// </summary>
 internal sealed class AdamOptimizer : IDisposable
 {
@@ -17,6 +21,12 @@ internal sealed class AdamOptimizer : IDisposable
     private readonly Tensor[] _first;
     private readonly Tensor[] _second;
     private readonly double _learningRate;
+    private readonly Scalar _beta1 = Beta1.ToScalar();
+    private readonly Scalar _beta2 = Beta2.ToScalar();
+    private readonly Scalar _oneMinusBeta1 = (1 - Beta1).ToScalar();
+    private readonly Scalar _oneMinusBeta2 = (1 - Beta2).ToScalar();
+    private readonly Scalar _epsilon = Epsilon.ToScalar();
+    private readonly Scalar _one = 1.0.ToScalar();
     private long _steps;
 
     public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate)
@@ -40,6 +50,8 @@ internal sealed class AdamOptimizer : IDisposable
         _steps++;
         var correction1 = 1 - Math.Pow(Beta1, _steps);
         var correction2 = 1 - Math.Pow(Beta2, _steps);
+        using var secondCorrection = correction2.ToScalar();
+        using var stepSize = (-_learningRate / correction1).ToScalar();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         for (var i = 0; i < _parameters.Length; i++)
@@ -49,10 +61,10 @@ internal sealed class AdamOptimizer : IDisposable
                 continue;
             }
 
-            _first[i].mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            _second[i].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            var denominator = (_second[i] / correction2).sqrt_().add_(Epsilon);
-            _parameters[i].addcdiv_(_first[i], denominator, value: -_learningRate / correction1);
+            _first[i].mul_(_beta1).add_(g, alpha: _oneMinusBeta1);
+            _second[i].mul_(_beta2).addcmul_(g, g, value: _oneMinusBeta2);
+            var denominator = _second[i].div(secondCorrection).sqrt_().add_(_epsilon, alpha: _one);
+            _parameters[i].addcdiv_(_first[i], denominator, value: stepSize);
         }
     }
 
@@ -90,6 +102,11 @@ internal sealed class AdamOptimizer : IDisposable
         foreach (var moment in _first.Concat(_second))
         {
             moment.Dispose();
+        }
+
+        foreach (var scalar in new[] { _beta1, _beta2, _oneMinusBeta1, _oneMinusBeta2, _epsilon, _one })
+        {
+            scalar.Dispose();
         }
     }
 }

@@ -11,9 +11,11 @@ namespace Dsx.Search;
 /// <para>
 /// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget. Learning is DQN:
 /// a replay memory of single-layer transitions, a target network synced every few updates, Huber loss, Adam.
-/// The reward scale is the mean per-layer cost of the first successful episode observed, then fixed: a network
-/// of 1 ms layers and one of 100 ms layers train with rewards near -1 alike, and the transferred weights see
-/// rewards of the size they were trained on.
+/// The reward scale is the median per-layer cost of the first successful episode observed, then fixed: a network
+/// of 1 ms layers and one of 100 ms layers train with rewards near -1 alike, and transferred weights see rewards
+/// of the size they were trained on. The median, not the mean: a first (random) episode's mean is dominated by a
+/// few very slow choices (reference kernels, oversubscribed threads), which squeezes every good choice's reward
+/// towards 0 and blurs the differences the search is after.
 /// </para>
 /// <para>
 /// Deterministic under its seed: the initial weights, exploration and replay sampling come from one
@@ -224,9 +226,9 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
 
         if (double.IsNaN(_rewardScale))
         {
-            var finite = result.LayerCosts.Where(double.IsFinite).ToArray();
-            var mean = finite.Length > 0 ? finite.Average() : 0;
-            _rewardScale = mean > 0 ? mean : 1;
+            var finite = result.LayerCosts.Where(double.IsFinite).Order().ToArray();
+            var median = finite.Length > 0 ? finite[finite.Length / 2] : 0;
+            _rewardScale = median > 0 ? median : 1;
         }
 
         for (var i = 0; i < plan.Length; i++)
