@@ -11,7 +11,7 @@ namespace Dsx.Search.Tests;
 /// one trained from scratch? Both models are replayed noise-free through the additive model of their recorded tables; the
 /// optimum is <see cref="FrontierOptimum"/>'s. Skipped unless DSX_BENCH_TABLES is set; see bench/dqn-transfer.md.
 /// Options: DSX_BENCH_SOURCE (default mobilenet_v1), DSX_BENCH_TARGET (mobilenet_v2), DSX_BENCH_SEEDS (5),
-/// DSX_BENCH_EPISODES (budget per run on the target, 600), DSX_BENCH_TRAIN_EPISODES (on the source, 600),
+/// DSX_BENCH_EPISODES (budget per run on the target, 600), DSX_BENCH_TRAIN_EPISODES (on the source, 600), DSX_BENCH_LEARNING_RATE (Adam's, 0.001),
 /// DSX_BENCH_REPORT (file to write the markdown result to; default: the test output only).
 /// </summary>
 public sealed class DqnTransferBenchmark(ITestOutputHelper output)
@@ -34,6 +34,7 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var seeds = int.Parse(Setting("DSX_BENCH_SEEDS", "5"), CultureInfo.InvariantCulture);
         var budget = int.Parse(Setting("DSX_BENCH_EPISODES", "600"), CultureInfo.InvariantCulture);
         var trainEpisodes = int.Parse(Setting("DSX_BENCH_TRAIN_EPISODES", "600"), CultureInfo.InvariantCulture);
+        var learningRate = double.Parse(Setting("DSX_BENCH_LEARNING_RATE", "0.001"), CultureInfo.InvariantCulture);
 
         var sourceTable = MeasurementTable.Load(Path.Combine(tables, sourceName + ".json"));
         var targetTable = MeasurementTable.Load(Path.Combine(tables, targetName + ".json"));
@@ -41,18 +42,19 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var target = new AdditiveCostModel(targetTable);
         var optimum = FrontierOptimum.Cost(target);
         var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"DQN: {UpdatesPerEpisode} updates per episode, learning rate {learningRate}, other options default; {seeds} seeds");
         report.AppendLine(CultureInfo.InvariantCulture, $"source {sourceName}: {source.Space.Layers.Count} layers, optimum {FrontierOptimum.Cost(source):F3} ms; target {targetName}: {target.Space.Layers.Count} layers, 10^{target.Space.Log10Size:F1} plans, optimum {optimum:F3} ms");
 
         var weights = Path.Combine(Path.GetTempPath(), $"dsx-dqn-{sourceName}-{Environment.ProcessId}.weights");
         var clock = Stopwatch.StartNew();
-        using (var trainer = new DqnStrategy(source.Space, 1000, new DqnOptions { Board = sourceTable.Board, EpisodeBudget = trainEpisodes, UpdatesPerEpisode = UpdatesPerEpisode }))
+        using (var trainer = new DqnStrategy(source.Space, 1000, new DqnOptions { Board = sourceTable.Board, EpisodeBudget = trainEpisodes, UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate }))
         {
             var trained = EpisodesToTolerance(trainer, source, FrontierOptimum.Cost(source), trainEpisodes);
             trainer.SaveWeights(weights);
             report.AppendLine(CultureInfo.InvariantCulture, $"trained on {sourceName} for {trainEpisodes} episodes (seed 1000; best {trained.Best / FrontierOptimum.Cost(source):F4} x its optimum, within 1 % at episode {Show(trained.Reached[^1])}) in {clock.Elapsed.TotalSeconds:F0} s");
         }
 
-        var scratch = new DqnOptions { Board = targetTable.Board, EpisodeBudget = budget, UpdatesPerEpisode = UpdatesPerEpisode };
+        var scratch = new DqnOptions { Board = targetTable.Board, EpisodeBudget = budget, UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate };
         var runs = new (string Name, Func<ulong, ISearchStrategy> Create)[]
         {
             ("random search", seed => new RandomSearch(target.Space, seed)),
