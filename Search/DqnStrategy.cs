@@ -1,0 +1,351 @@
+using static TorchSharp.torch;
+
+namespace Dsx.Search;
+
+/// <summary>
+/// Deep Q-learning over layer features (TorchSharp). An episode walks the layers in topological order; the state
+/// at a layer is the layer plus the formats its inputs arrive in, the action is one of its choices, the reward is
+/// minus that layer's cost (compute + input conversion) over a reward scale. Q(state, action) is an MLP of
+/// <see cref="DqnFeatures"/> rather than a table, so what it learns carries to other layers, models and boards
+/// (<see cref="SaveWeights"/>, <see cref="DqnOptions.InitialWeightsPath"/>).
+/// <para>
+/// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget. Learning is DQN:
+/// a replay memory of single-layer transitions, a target network synced every few updates, Huber loss, Adam.
+/// The reward scale is the median per-layer cost of the first successful episode observed, then fixed: a network
+/// of 1 ms layers and one of 100 ms layers train with rewards near -1 alike, and transferred weights see rewards
+/// of the size they were trained on. The median, not the mean: a first (random) episode's mean is dominated by a
+/// few very slow choices (reference kernels, oversubscribed threads), which squeezes every good choice's reward
+/// towards 0 and blurs the differences the search is after.
+/// </para>
+/// <para>
+/// Deterministic under its seed: the initial weights, exploration and replay sampling come from one
+/// <see cref="SplitMix64"/>, and torch runs on one thread (<c>torch.set_num_threads(1)</c>, process-wide).
+/// The state holds both networks, Adam's moments, the replay memory, the counters and the random state.
+/// </para>
+/// </summary>
+public sealed class DqnStrategy : ISearchStrategy, IDisposable
+{
+    private const string StateFormat = "dsx-dqn-state/1";
+    private const string WeightsFormat = "dsx-dqn-weights/1";
+
+    private readonly SearchSpace _space;
+    private readonly DqnOptions _options;
+    private readonly DqnFeatures _features;
+    private readonly SplitMix64 _random;
+    private readonly QNetwork _online;
+    private readonly QNetwork _target;
+    private readonly AdamOptimizer _optimizer;
+    private readonly List<Transition> _replay = [];
+    private int _replayNext;
+    private long _episodesProposed;
+    private long _updates;
+    private double _rewardScale = double.NaN;
+
+    public DqnStrategy(SearchSpace space, ulong seed, DqnOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        _space = space;
+        _options = options ?? new DqnOptions();
+        set_num_threads(1);
+        _features = new DqnFeatures(space, _options.Board);
+        _random = new SplitMix64(seed);
+        _online = new QNetwork(DqnFeatures.Width, _options.HiddenUnits, _random);
+        _target = new QNetwork(DqnFeatures.Width, _options.HiddenUnits, _random);
+        if (_options.InitialWeightsPath is { } path)
+        {
+            LoadWeights(path);
+        }
+
+        _target.CopyFrom(_online);
+        _optimizer = new AdamOptimizer(_online.Parameters, _options.LearningRate);
+    }
+
+    public string Name => "dqn";
+
+    /// <summary>The exploration rate of the next proposed episode.</summary>
+    public double Epsilon
+    {
+        get
+        {
+            var decayEpisodes = Math.Max(1.0, _options.EpisodeBudget * _options.EpsilonDecayShare);
+            var progress = Math.Min(1.0, _episodesProposed / decayEpisodes);
+            return _options.EpsilonStart + ((_options.EpsilonEnd - _options.EpsilonStart) * progress);
+        }
+    }
+
+    public IReadOnlyList<CandidatePlan> Propose(int count)
+    {
+        // Within one call the network does not change, and a layer's Q values depend only on its input formats.
+        var cache = new Dictionary<(int Layer, string Inputs), float[]>();
+        var plans = new List<CandidatePlan>(count);
+        for (var e = 0; e < count; e++)
+        {
+            var epsilon = Epsilon;
+            var choices = new int[_space.Layers.Count];
+            for (var i = 0; i < choices.Length; i++)
+            {
+                var n = _space.Layers[i].Choices.Count;
+                choices[i] = _random.NextDouble() < epsilon ? _random.Next(n) : ArgMax(QValues(i, choices, cache));
+            }
+
+            _episodesProposed++;
+            plans.Add(new CandidatePlan(choices));
+        }
+
+        return plans;
+    }
+
+    public void Observe(IReadOnlyList<EpisodeResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        foreach (var result in results)
+        {
+            Remember(result);
+        }
+
+        if (_replay.Count < _options.BatchSize)
+        {
+            return;
+        }
+
+        for (var u = 0; u < _options.UpdatesPerEpisode * results.Count; u++)
+        {
+            Update();
+        }
+    }
+
+    /// <summary>Saves the online network's weights, to start a learner on another model or board from them.</summary>
+    public void SaveWeights(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = File.Create(path);
+        using var writer = new BinaryWriter(file);
+        writer.Write(WeightsFormat);
+        _online.Write(writer);
+    }
+
+    /// <summary>Loads weights saved by <see cref="SaveWeights"/> into both networks.</summary>
+    /// <exception cref="InvalidDataException">Not a weights file, or of a network of another shape.</exception>
+    public void LoadWeights(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = File.OpenRead(path);
+        using var reader = new BinaryReader(file);
+        if (reader.ReadString() != WeightsFormat)
+        {
+            throw new InvalidDataException($"'{path}' is not a DQN weights file ({WeightsFormat})");
+        }
+
+        _online.Read(reader);
+        _target.CopyFrom(_online);
+    }
+
+    public byte[] SaveState()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+        {
+            writer.Write(StateFormat);
+            writer.Write(_space.Layers.Count);
+            writer.Write(_random.State);
+            writer.Write(_episodesProposed);
+            writer.Write(_updates);
+            writer.Write(_rewardScale);
+            writer.Write(_replay.Count);
+            writer.Write(_replayNext);
+            foreach (var t in _replay)
+            {
+                writer.Write(t.Layer);
+                writer.Write(t.Reward);
+                writer.Write(t.Terminal);
+                foreach (var c in t.Plan)
+                {
+                    writer.Write(c);
+                }
+            }
+
+            _online.Write(writer);
+            _target.Write(writer);
+            _optimizer.Write(writer);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public void RestoreState(byte[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var reader = new BinaryReader(new MemoryStream(state));
+        if (reader.ReadString() != StateFormat || reader.ReadInt32() != _space.Layers.Count)
+        {
+            throw new ArgumentException($"not a DQN state of this {_space.Layers.Count}-layer search space", nameof(state));
+        }
+
+        _random.State = reader.ReadUInt64();
+        _episodesProposed = reader.ReadInt64();
+        _updates = reader.ReadInt64();
+        _rewardScale = reader.ReadDouble();
+        var count = reader.ReadInt32();
+        _replayNext = reader.ReadInt32();
+        _replay.Clear();
+        for (var k = 0; k < count; k++)
+        {
+            var layer = reader.ReadInt32();
+            var reward = reader.ReadSingle();
+            var terminal = reader.ReadBoolean();
+            var plan = new int[_space.Layers.Count];
+            for (var i = 0; i < plan.Length; i++)
+            {
+                plan[i] = reader.ReadInt32();
+            }
+
+            _replay.Add(new Transition(plan, layer, reward, terminal));
+        }
+
+        _online.Read(reader);
+        _target.Read(reader);
+        _optimizer.Read(reader);
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _online.Dispose();
+        _target.Dispose();
+    }
+
+    private void Remember(EpisodeResult result)
+    {
+        var plan = result.Plan.Choices.ToArray();
+        if (result.FailedLayer is { } failed)
+        {
+            // Nothing after the failing layer ran; its choice is what to avoid.
+            Add(new Transition(plan, failed, (float)-_options.FailurePenalty, Terminal: true));
+            return;
+        }
+
+        if (double.IsNaN(_rewardScale))
+        {
+            var finite = result.LayerCosts.Where(double.IsFinite).Order().ToArray();
+            var median = finite.Length > 0 ? finite[finite.Length / 2] : 0;
+            _rewardScale = median > 0 ? median : 1;
+        }
+
+        for (var i = 0; i < plan.Length; i++)
+        {
+            var cost = result.LayerCosts[i];
+            var reward = double.IsFinite(cost) ? -cost / _rewardScale : -_options.FailurePenalty;
+            Add(new Transition(plan, i, (float)reward, Terminal: i == plan.Length - 1 || !double.IsFinite(cost)));
+        }
+    }
+
+    private void Add(Transition transition)
+    {
+        if (_replay.Count < _options.ReplayCapacity)
+        {
+            _replay.Add(transition);
+        }
+        else
+        {
+            _replay[_replayNext] = transition;
+            _replayNext = (_replayNext + 1) % _options.ReplayCapacity;
+        }
+    }
+
+    private void Update()
+    {
+        var batch = new Transition[_options.BatchSize];
+        for (var b = 0; b < batch.Length; b++)
+        {
+            batch[b] = _replay[_random.Next(_replay.Count)];
+        }
+
+        var targets = Targets(batch);
+        var rows = new float[batch.Length * DqnFeatures.Width];
+        for (var b = 0; b < batch.Length; b++)
+        {
+            _features.Write(batch[b].Layer, batch[b].Plan, batch[b].Plan[batch[b].Layer], rows, b * DqnFeatures.Width);
+        }
+
+        using (var scope = NewDisposeScope())
+        {
+            var input = tensor(rows).reshape(batch.Length, DqnFeatures.Width);
+            var loss = nn.functional.huber_loss(_online.Forward(input), tensor(targets));
+            _optimizer.ZeroGrad();
+            loss.backward();
+            _optimizer.Step();
+        }
+
+        _updates++;
+        if (_updates % _options.TargetSyncUpdates == 0)
+        {
+            _target.CopyFrom(_online);
+        }
+    }
+
+    /// <summary>r + discount * max over the next layer's choices of the target network's Q (r alone at the last layer).</summary>
+    private float[] Targets(Transition[] batch)
+    {
+        var segments = batch.Select(t => t.Terminal ? 0 : _space.Layers[t.Layer + 1].Choices.Count).ToArray();
+        var rows = new float[segments.Sum() * DqnFeatures.Width];
+        var offset = 0;
+        for (var b = 0; b < batch.Length; b++)
+        {
+            if (segments[b] > 0)
+            {
+                _features.WriteAllChoices(batch[b].Layer + 1, batch[b].Plan, rows, offset * DqnFeatures.Width);
+                offset += segments[b];
+            }
+        }
+
+        var q = offset > 0 ? _target.Evaluate(rows, offset) : [];
+        var targets = new float[batch.Length];
+        offset = 0;
+        for (var b = 0; b < batch.Length; b++)
+        {
+            var next = 0f;
+            if (segments[b] > 0)
+            {
+                next = q.AsSpan(offset, segments[b]).ToArray().Max();
+                offset += segments[b];
+            }
+
+            targets[b] = batch[b].Reward + (float)(_options.Discount * next);
+        }
+
+        return targets;
+    }
+
+    private float[] QValues(int layer, int[] choices, Dictionary<(int, string), float[]> cache)
+    {
+        var inputs = string.Join(',', _space.Layers[layer].Inputs.Select(p => p == SearchLayer.GraphInput ? TensorFormat.Plain : _space.Layers[p].Choices[choices[p]].Format));
+        var key = (layer, inputs);
+        if (!cache.TryGetValue(key, out var q))
+        {
+            var n = _space.Layers[layer].Choices.Count;
+            var rows = new float[n * DqnFeatures.Width];
+            _features.WriteAllChoices(layer, choices, rows, 0);
+            cache[key] = q = _online.Evaluate(rows, n);
+        }
+
+        return q;
+    }
+
+    // Ties go to the lowest index, so equal networks make equal proposals.
+    private static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>One layer of one observed episode: the whole plan (it fixes this layer's and the next layer's input formats), the layer, its reward.</summary>
+    private sealed record Transition(int[] Plan, int Layer, float Reward, bool Terminal);
+}
