@@ -50,17 +50,29 @@ with open(path, "r+b") as f:
 PY
 }
 
+# Only where needed: a system whose libstdc++ already has GLIBCXX_3.4.32 (GCC 13 or later) loads the library as shipped.
+system_libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
+needed=1
+if [[ -n $system_libstdcxx ]] && grep -qa GLIBCXX_3.4.32 "$system_libstdcxx"; then
+  needed=0
+fi
+
 for library in "$@"; do
   directory=$(dirname "$library")
-  if patchelf --print-needed "$library" | grep -qx "$shim_name" && [[ -f $directory/$shim_name ]]; then
+  # The shim is always built: the build copies it beside the library either way, and it is harmless unneeded.
+  if [[ ! -f $directory/$shim_name ]]; then
+    printf 'namespace std { void ios_base_library_init() {} }\n' |
+      g++ -x c++ -shared -fPIC -O2 -o "$directory/$shim_name.tmp" - && mv "$directory/$shim_name.tmp" "$directory/$shim_name"
+  fi
+  # Whole outputs first: `cmd | grep -q` fails under pipefail when grep stops reading early.
+  needs=$(patchelf --print-needed "$library")
+  symbols=$(readelf --dyn-syms -W "$library")
+  if [[ $needed == 0 ]] || grep -qx "$shim_name" <<<"$needs"; then
     continue
   fi
-  if ! readelf --dyn-syms -W "$library" | grep -q "$symbol@GLIBCXX_3.4.32"; then
+  if ! grep -q "$symbol@GLIBCXX_3.4.32" <<<"$symbols"; then
     continue  # a build that does not need the symbol (another TorchSharp version): nothing to do
   fi
-
-  printf 'namespace std { void ios_base_library_init() {} }\n' |
-    g++ -x c++ -shared -fPIC -O2 -o "$directory/$shim_name.tmp" - && mv "$directory/$shim_name.tmp" "$directory/$shim_name"
 
   work="$library.patching"
   cp "$library" "$work"
