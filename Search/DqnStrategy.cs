@@ -20,6 +20,8 @@ namespace Dsx.Search;
 /// <para>
 /// Deterministic under its seed: the initial weights, exploration and replay sampling come from one
 /// <see cref="SplitMix64"/>, and torch runs on one thread (<c>torch.set_num_threads(1)</c>, process-wide).
+/// Every tensor handed to the network lives in torch-allocated (aligned) memory (<see cref="QNetwork.Owned"/>), so
+/// the kernels round the same way each time and near-equal Q values never flip with where the GC put an array.
 /// The state holds both networks, Adam's moments, the replay memory, the counters and the random state.
 /// </para>
 /// </summary>
@@ -269,8 +271,9 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
 
         using (var scope = NewDisposeScope())
         {
-            var input = tensor(rows).reshape(batch.Length, DqnFeatures.Width);
-            var loss = nn.functional.huber_loss(_online.Forward(input), tensor(targets));
+            // Torch-owned (aligned) copies, not tensor(float[]): see QNetwork.Owned.
+            var input = QNetwork.Owned(rows, batch.Length, DqnFeatures.Width);
+            var loss = nn.functional.huber_loss(_online.Forward(input), QNetwork.Owned(targets, batch.Length));
             _optimizer.ZeroGrad();
             loss.backward();
             _optimizer.Step();

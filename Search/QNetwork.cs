@@ -54,8 +54,23 @@ internal sealed class QNetwork : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var input = tensor(rows.AsSpan(0, count * Inputs).ToArray()).reshape(count, Inputs);
+        var input = Owned(rows.AsSpan(0, count * Inputs).ToArray(), count, Inputs);
         return Forward(input).data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// A tensor of <paramref name="values"/> in <paramref name="shape"/>, in memory torch allocated itself.
+    /// <c>torch.tensor(float[])</c> keeps a pinned managed copy of the array as the tensor's storage, and a managed
+    /// array is only 8-byte aligned, at wherever the GC put it. The CPU kernels (GEMM, vectorised reductions) take
+    /// alignment-dependent paths that round differently, so the same rows gave Q values a few ulps apart from one
+    /// call, instance or process to another, and near-equal actions (a layer's choices with identical feature rows)
+    /// flipped. A clone lives in torch's own 64-byte aligned storage: every kernel sees the same layout each time.
+    /// </summary>
+    public static Tensor Owned(float[] values, params long[] shape)
+    {
+        using var pinned = tensor(values);
+        using var shaped = pinned.reshape(shape);
+        return shaped.clone();
     }
 
     public void CopyFrom(QNetwork other)
