@@ -54,6 +54,38 @@ internal sealed class LocalBoard : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The table at <paramref name="path"/>, or a new one when there is none. A table is refused unless it was measured on
+    /// this board kind with this executor (its timings would be stale) over the same network and design space.
+    /// </summary>
+    public MeasurementTable OpenTable(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new MeasurementTable(Space, Description);
+        }
+
+        var table = MeasurementTable.Load(path);
+        var sameSpace = table.Space.Layers.Count == Space.Layers.Count
+            && table.Space.Layers.Zip(Space.Layers).All(p => p.First.Name == p.Second.Name && p.First.Choices.SequenceEqual(p.Second.Choices));
+        if (!sameSpace)
+        {
+            throw new UsageException(
+                $"{path} holds a table of another network or design space ('{table.Space.Model}'); give the table of this model on this board, or a new path.");
+        }
+
+        if (table.Board != Description)
+        {
+            throw new UsageException(
+                $"{path} was measured on {Describe(table.Board)}, this board is {Describe(Description)}: its timings are stale here; give a new path.");
+        }
+
+        return table;
+    }
+
+    private static string Describe(BoardDescription board) =>
+        $"'{board.Kind}' ({board.Isa}, {board.Cores} cores{(board.Emulated ? ", emulated" : "")}, executor {board.ExecutorVersion})";
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -81,11 +81,7 @@ internal static class TableCommand
         var graph = ModelSource.Load(modelArgument, shapes);
         await using var local = await LocalBoard.OpenAsync(board, graph.Name, graph, ct);
         var space = local.Space;
-        var table = File.Exists(path) ? MeasurementTable.Load(path) : new MeasurementTable(space, local.Description);
-        if (!SameSpace(table.Space, space))
-        {
-            throw new UsageException($"{path} holds a table of another network or design space ('{table.Space.Model}'); choose another --output.");
-        }
+        var table = local.OpenTable(path);
 
         var total = RecordingPlans.CoverageCount(space) + extraPlans;
         await Console.Error.WriteLineAsync(
@@ -119,10 +115,6 @@ internal static class TableCommand
     }
 
     /// <summary>Whether a table recorded over <paramref name="a"/> fits the board's space <paramref name="b"/>: same layers, same choices.</summary>
-    internal static bool SameSpace(SearchSpace a, SearchSpace b) =>
-        a.Layers.Count == b.Layers.Count
-        && a.Layers.Zip(b.Layers).All(p => p.First.Name == p.Second.Name && p.First.Choices.SequenceEqual(p.Second.Choices));
-
     private static string Describe(MeasurementTable table)
     {
         var space = table.Space;

@@ -159,7 +159,7 @@ internal static class TuneCommand
             : CalibrationSet.Seeded(graph.Inputs, settings.CalibrationSize, settings.Seed);
         await using var local = await LocalBoard.OpenAsync(settings.Board, graph.Name, graph, cancellationToken);
         var space = local.Space;
-        var table = OpenTable(settings.Table, local);
+        var table = settings.Table is { } path ? local.OpenTable(path) : new MeasurementTable(local.Space, local.Description);
         var strategySpace = settings.AllowInt8 ? space : WithoutInt8(space);
         var strategy = StrategyFactory.Create(settings.Strategy, strategySpace, settings.Seed, settings.Episodes);
         var measurer = new BoardPlanMeasurer(local, settings.Timing, calibration, graph.Outputs[0].Name);
@@ -213,23 +213,6 @@ internal static class TuneCommand
         }
 
         return ExitCodes.Ok;
-    }
-
-    private static MeasurementTable OpenTable(string? path, LocalBoard local)
-    {
-        if (path is null || !File.Exists(path))
-        {
-            return new MeasurementTable(local.Space, local.Description);
-        }
-
-        var table = MeasurementTable.Load(path);
-        if (!TableCommand.SameSpace(table.Space, local.Space))
-        {
-            throw new UsageException(
-                $"{path} holds a table of another network or design space ('{table.Space.Model}'); give the table of this model on this board, or a new path.");
-        }
-
-        return table;
     }
 
     private static SearchSpace WithoutInt8(SearchSpace space)

@@ -50,6 +50,21 @@ public sealed class TuneCommandTests : IDisposable
     }
 
     [ExecutorFact]
+    public async Task A_table_measured_with_another_executor_is_refused_as_stale()
+    {
+        var table = Path.Combine(_folder, "tiny_cnn.json");
+        Assert.Equal(0, (await RunDsxAsync("table", "record", "zoo:tiny_cnn", "-o", table, "--extra-plans", "0", "--repeats", "1")).ExitCode);
+        var recorded = await File.ReadAllTextAsync(table);
+        await File.WriteAllTextAsync(table, recorded.Replace("\"executorVersion\":\"", "\"executorVersion\":\"0.0.0-old", StringComparison.Ordinal));
+
+        var (exitCode, _, stderr) = await RunDsxAsync("tune", "zoo:tiny_cnn", "--episodes", "1", "--table", table);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("its timings are stale here", stderr, StringComparison.Ordinal);
+        Assert.Contains("0.0.0-old", await File.ReadAllTextAsync(table), StringComparison.Ordinal);
+    }
+
+    [ExecutorFact]
     public async Task A_calibration_input_of_the_wrong_shape_is_refused_naming_the_file()
     {
         var calibration = Directory.CreateDirectory(Path.Combine(_folder, "calibration")).FullName;
