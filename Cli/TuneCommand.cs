@@ -24,6 +24,7 @@ internal static class TuneCommand
         Objective Objective,
         string? Table,
         bool AllowInt8,
+        bool SeedWithLibraries,
         string? Calibration,
         int CalibrationSize,
         AccuracyThresholds Thresholds,
@@ -56,6 +57,11 @@ internal static class TuneCommand
         };
         var int8 = new Option<bool>("--int8") { Description = "Allow INT8 layers (the default); quantised plans must pass the accuracy guard." };
         var noInt8 = new Option<bool>("--no-int8") { Description = "Search FP32 choices only." };
+        var noSeeds = new Option<bool>("--no-seed-plans")
+        {
+            Description = "Do not measure the single-library plans (every conv/FC on one library) as the first episodes; by default they "
+                + "are, so the search starts from what you would try by hand and never ends worse than the best of them.",
+        };
         var calibration = new Option<string>("--calibration")
         {
             Description = "Folder of calibration inputs for the accuracy guard: *.npy float32 arrays of the model input's shape, "
@@ -113,7 +119,7 @@ internal static class TuneCommand
             "Search the fastest per-layer plan of a model on a board: a strategy proposes plans, the table answers what it knows, "
             + "the board measures the rest; the best candidates are confirmed end-to-end and quantised ones checked against FP32.")
         {
-            model, board, strategy, episodes, batch, objective, table, int8, noInt8, calibration, calibrationSize, top1, tolerated, maxError, maxDrop,
+            model, board, strategy, episodes, batch, objective, table, int8, noInt8, noSeeds, calibration, calibrationSize, top1, tolerated, maxError, maxDrop,
             confirmTop, repeats, warmup, seed, output, json, inputShape,
         };
         command.Validators.Add(r =>
@@ -133,6 +139,7 @@ internal static class TuneCommand
                 ParseObjective(r.GetValue(objective)!),
                 r.GetValue(table),
                 !r.GetValue(noInt8),
+                !r.GetValue(noSeeds),
                 r.GetValue(calibration),
                 r.GetValue(calibrationSize),
                 new AccuracyThresholds(r.GetValue(top1), r.GetValue(tolerated), r.GetValue(maxError), r.GetValue(maxDrop)),
@@ -177,6 +184,7 @@ internal static class TuneCommand
                 Accuracy = settings.Thresholds,
                 AccuracyReference = ReferencePlan(space, graph),
                 CalibrationLabels = calibration.Labels,
+                SeedPlans = settings.SeedWithLibraries ? SeedPlans.SingleLibraries(table) : [],
             },
             new StderrProgress());
         if (settings.Table is { } tablePath)

@@ -80,6 +80,16 @@ public sealed class Exploration
     public async Task<ExplorationResult> RunAsync(CancellationToken cancellationToken = default)
     {
         var history = new List<double?>(_settings.Episodes);
+        foreach (var seed in _settings.SeedPlans.Take(_settings.Episodes))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            _episode++;
+            var result = await RunEpisodeAsync(seed, cancellationToken);
+            history.Add(_best?.Cost);
+            Report(null);
+            _strategy.Observe([result with { Plan = _table.Space.Translate(seed, _strategySpace) }]);
+        }
+
         while (_episode < _settings.Episodes)
         {
             var count = Math.Min(_settings.Batch, _settings.Episodes - _episode);

@@ -23,4 +23,11 @@ public sealed record ExplorationSettings
     public CandidatePlan? AccuracyReference { get; init; }
 
     public IReadOnlyList<int>? CalibrationLabels { get; init; }
+
+    /// <summary>
+    /// Plans (in the table's space) measured as the first episodes, before the strategy proposes any, and observed by it
+    /// like its own: e.g. <see cref="SeedPlans.SingleLibraries"/>, so the search starts from what a user would try first.
+    /// They count in the budget.
+    /// </summary>
+    public IReadOnlyList<CandidatePlan> SeedPlans { get; init; } = [];
 }

@@ -43,6 +43,37 @@ public sealed class ExplorationTests
     }
 
     [Fact]
+    public async Task Seed_plans_are_the_first_episodes_observed_by_the_strategy_and_counted_in_the_budget()
+    {
+        var board = Board();
+        var strategy = new ScriptedStrategy(Aaa);
+
+        var result = await Run(Table(), strategy, board, Settings(4) with { SeedPlans = [Bbb, Ccc] });
+
+        Assert.Equal([Bbb, Ccc, Aaa], board.Measured);
+        Assert.Equal([Bbb, Ccc, Aaa, Aaa], strategy.Observed.Select(r => r.Plan));
+        Assert.Equal([1, 1], strategy.ProposalSizes);
+        Assert.Equal(4, result.Episodes);
+    }
+
+    [Fact]
+    public void A_single_library_seed_puts_every_layer_the_library_covers_on_it_and_the_rest_in_their_input_format()
+    {
+        var pool = new LayerChoice("ref", Layout.Nchw, Precision.Fp32, 1);
+        var poolNhwc = new LayerChoice("neon", Layout.Nhwc, Precision.Fp32, 1);
+        var space = new SearchSpace("net", [
+            new SearchLayer(0, "conv", OpType.Conv, 1e6, [1, 8, 4, 4], [SearchLayer.GraphInput], [128], false, [Nchw, Nhwc, Int8]),
+            new SearchLayer(1, "pool", OpType.MaxPool, 0, [1, 8, 2, 2], [0], [128], false, [pool, poolNhwc]),
+            new SearchLayer(2, "fc", OpType.FullyConnected, 1e3, [1, 10], [1], [32], true, [Nchw]),
+        ]);
+
+        var seeds = SeedPlans.SingleLibraries(new MeasurementTable(space, new BoardDescription("fake", "x86", false, "0", 1)));
+
+        // gemm_neon: conv on it, the pool stays NCHW, the FC on gemm_neon. xnnpack: conv NHWC, pool NHWC, the FC (no xnnpack) as it can.
+        Assert.Equal([new CandidatePlan([0, 0, 0]), new CandidatePlan([1, 1, 0])], seeds);
+    }
+
+    [Fact]
     public async Task The_budget_is_spent_exactly_in_batches()
     {
         var strategy = new ScriptedStrategy(Aaa, Bbb);
