@@ -29,6 +29,7 @@ internal static class TuneCommand
         int CalibrationSize,
         AccuracyThresholds Thresholds,
         int ConfirmTopK,
+        int FinalRounds,
         MeasureOptions Timing,
         ulong Seed,
         string? Output,
@@ -89,6 +90,12 @@ internal static class TuneCommand
             DefaultValueFactory = _ => AccuracyThresholds.Default.MaxAccuracyDrop,
         };
         var confirmTop = new Option<int>("--confirm-top") { Description = "Best predicted plans confirmed end-to-end at the end.", DefaultValueFactory = _ => 3 };
+        var finalRounds = new Option<int>("--final-rounds")
+        {
+            Description = "Run-off at the end: the best confirmed plans and the seed plans measured again in turn, this many rounds; "
+                + "each is judged by the median of its measurements (0: none).",
+            DefaultValueFactory = _ => 2,
+        };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per measurement.", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs per measurement.", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the strategy, the generated inputs and the seeded calibration set.", DefaultValueFactory = _ => 1 };
@@ -120,7 +127,7 @@ internal static class TuneCommand
             + "the board measures the rest; the best candidates are confirmed end-to-end and quantised ones checked against FP32.")
         {
             model, board, strategy, episodes, batch, objective, table, int8, noInt8, noSeeds, calibration, calibrationSize, top1, tolerated, maxError, maxDrop,
-            confirmTop, repeats, warmup, seed, output, json, inputShape,
+            confirmTop, finalRounds, repeats, warmup, seed, output, json, inputShape,
         };
         command.Validators.Add(r =>
         {
@@ -144,6 +151,7 @@ internal static class TuneCommand
                 r.GetValue(calibrationSize),
                 new AccuracyThresholds(r.GetValue(top1), r.GetValue(tolerated), r.GetValue(maxError), r.GetValue(maxDrop)),
                 r.GetValue(confirmTop),
+                r.GetValue(finalRounds),
                 new MeasureOptions(Warmup: r.GetValue(warmup), Repeats: r.GetValue(repeats), Seed: r.GetValue(seed)),
                 r.GetValue(seed),
                 r.GetValue(output),
@@ -181,6 +189,7 @@ internal static class TuneCommand
                 Batch = settings.Batch,
                 Objective = settings.Objective,
                 ConfirmTopK = settings.ConfirmTopK,
+                FinalRounds = settings.FinalRounds,
                 Accuracy = settings.Thresholds,
                 AccuracyReference = ReferencePlan(space, graph),
                 CalibrationLabels = calibration.Labels,

@@ -115,6 +115,7 @@ public sealed class Exploration
         }
 
         await ConfirmTopPredictedAsync(cancellationToken);
+        await RunOffAsync(cancellationToken);
         await UpdateBestAsync(cancellationToken);
         var front = await AcceptableParetoFrontAsync(cancellationToken);
         return new ExplorationResult(
@@ -227,6 +228,24 @@ public sealed class Exploration
         foreach (var plan in top)
         {
             await ConfirmAsync(plan, cancellationToken);
+        }
+    }
+
+    private async Task RunOffAsync(CancellationToken cancellationToken)
+    {
+        var finalists = _confirmed.Keys.Select(Confirmed).Where(c => double.IsFinite(c.Cost)).OrderBy(c => c.Cost)
+            .Take(_settings.ConfirmTopK)
+            .Select(c => c.Plan)
+            .Concat(_settings.SeedPlans.Where(_confirmed.ContainsKey))
+            .Distinct()
+            .ToList();
+        for (var round = 0; round < _settings.FinalRounds && finalists.Count > 1; round++)
+        {
+            foreach (var plan in finalists)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await MeasureAsync(plan, cancellationToken);
+            }
         }
     }
 

@@ -30,4 +30,12 @@ public sealed record ExplorationSettings
     /// They count in the budget.
     /// </summary>
     public IReadOnlyList<CandidatePlan> SeedPlans { get; init; } = [];
+
+    /// <summary>
+    /// Rounds of a run-off at the end: the <see cref="ConfirmTopK"/> best confirmed plans and the confirmed seed plans are
+    /// measured again, in turn, this many times, and each is judged by the median of all its measurements. One
+    /// measurement per plan crowns whichever plan met a quiet moment of the board; alternating rounds give every finalist
+    /// the same conditions. 0: none.
+    /// </summary>
+    public int FinalRounds { get; init; }
 }

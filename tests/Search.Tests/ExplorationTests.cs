@@ -74,6 +74,19 @@ public sealed class ExplorationTests
     }
 
     [Fact]
+    public async Task The_run_off_measures_the_finalists_and_seeds_again_in_turn_and_judges_each_by_its_median()
+    {
+        var board = Board();
+        var strategy = new ScriptedStrategy(Aaa, Ccc);
+
+        var result = await Run(Table(), strategy, board, Settings(3) with { SeedPlans = [Bbb], ConfirmTopK = 1, FinalRounds = 2 });
+
+        // Episodes: seed BBB, then AAA, CCC. Run-off: CCC (best) and BBB (the seed), twice, in turn.
+        Assert.Equal([Bbb, Aaa, Ccc, Ccc, Bbb, Ccc, Bbb], board.Measured);
+        Assert.Equal(Ccc, result.Best!.Plan);
+    }
+
+    [Fact]
     public async Task The_budget_is_spent_exactly_in_batches()
     {
         var strategy = new ScriptedStrategy(Aaa, Bbb);
