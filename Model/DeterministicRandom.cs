@@ -1,14 +1,14 @@
 namespace Dsx.Model;
 
 /// <summary>
-/// SplitMix64: tiny, fast and specified bit for bit, so a seed yields the same weights on every
+/// Seeded weights: a <see cref="SplitMix64"/> stream, specified bit for bit, so a seed yields the same weights on every
 /// runtime and platform (System.Random makes no such promise across .NET versions).
 /// </summary>
 internal sealed class DeterministicRandom
 {
-    private ulong _state;
+    private readonly SplitMix64 _stream;
 
-    public DeterministicRandom(ulong seed) => _state = seed;
+    public DeterministicRandom(ulong seed) => _stream = new SplitMix64(seed);
 
     /// <summary>A generator whose stream depends on both the seed and a name, so adding a tensor does not shift the others.</summary>
     public static DeterministicRandom ForName(ulong seed, string name)
@@ -23,13 +23,7 @@ internal sealed class DeterministicRandom
         return new DeterministicRandom(seed ^ hash);
     }
 
-    public ulong NextUInt64()
-    {
-        var z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public ulong NextUInt64() => _stream.NextUInt64();
 
     /// <summary>Uniform in [-bound, bound).</summary>
     public float NextSymmetric(float bound)

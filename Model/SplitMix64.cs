@@ -1,4 +1,4 @@
-namespace Dsx.Search;
+namespace Dsx.Model;
 
 /// <summary>
 /// A seeded generator whose whole state is one <see cref="ulong"/>, so a strategy's random stream can be saved
