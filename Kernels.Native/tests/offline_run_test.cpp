@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "executor/npy.h"
@@ -32,7 +33,10 @@ Result run(const std::string& args) { return run_with_env("", args); }
 class OfflineRun : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir = ::testing::TempDir();
+        // ctest runs each test as its own process, in parallel: one folder per test, or one test's SetUp rewrites
+        // the files another is reading.
+        dir = ::testing::TempDir() + "/offline_run_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        std::filesystem::create_directories(dir);
         std::ofstream(dir + "/m.dsxm", std::ios::binary) << small_network().SerializeAsString();
         std::ofstream(dir + "/p.json") << R"({"layers": {"n1": {"primitive": "ref", "layout": "NCHW"}}, "default_threads": 1})";
         write_npy(dir + "/x.npy", NpyArray{{1, 3, 20, 20}, std::vector<float>(1200, 0.25f)});
