@@ -11,13 +11,13 @@ namespace Dsx.Cli;
 /// </summary>
 internal sealed class BoardPlanMeasurer(LocalBoard board, MeasureOptions timing, CalibrationSet calibration, string outputName) : IPlanMeasurer
 {
-    public async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    public async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
     {
         var outcome = await board.Session.MeasureAsync(board.ModelHash, board.Space.ToWirePlan(plan), timing, cancellationToken);
         return outcome.Succeeded ? PlanMeasurement.Success(outcome.Reply) : PlanMeasurement.Failed(Failure(outcome.Failure));
     }
 
-    public async Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    public async Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
     {
         var wire = board.Space.ToWirePlan(plan);
         var rows = new List<float[]>();

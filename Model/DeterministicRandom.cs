@@ -11,17 +11,7 @@ internal sealed class DeterministicRandom
     public DeterministicRandom(ulong seed) => _stream = new SplitMix64(seed);
 
     /// <summary>A generator whose stream depends on both the seed and a name, so adding a tensor does not shift the others.</summary>
-    public static DeterministicRandom ForName(ulong seed, string name)
-    {
-        // FNV-1a over the UTF-16 code units: stable and dependency-free.
-        var hash = 14695981039346656037UL;
-        foreach (var c in name)
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        return new DeterministicRandom(seed ^ hash);
-    }
+    public static DeterministicRandom ForName(ulong seed, string name) => new(seed ^ Fnv1a.Hash(name));
 
     public ulong NextUInt64() => _stream.NextUInt64();
 

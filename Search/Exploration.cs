@@ -16,6 +16,10 @@ namespace Dsx.Search;
 /// <item>Accuracy: a plan with INT8 layers becomes best only if the <see cref="AccuracyGuard"/> passes it against the
 /// FP32 reference; a rejected plan is reported and the next confirmed plan is tried.</item>
 /// </list>
+/// <item>Resume: after every observed step the loop hands a <see cref="ExplorationCheckpoint"/> to
+/// <see cref="CheckpointAsync"/>; an exploration constructed from one continues with the next step. Every board
+/// measurement carries a key (<see cref="MeasurementKeys"/>) that is the same when a resumed exploration asks again, so
+/// a measurer that keeps its answers by key measures nothing twice.</item>
 /// The strategy may search a restricted space (e.g. <see cref="SearchSpace.WithoutInt8"/>); its plans are translated into
 /// the table's space, which the measurer speaks. Confirmed costs are the objective applied to the whole plan as one
 /// layer: end-to-end median and peak memory.
@@ -24,17 +28,19 @@ public sealed class Exploration
 {
     private readonly MeasurementTable _table;
     private readonly SearchSpace _strategySpace;
-    private readonly ISearchStrategy _strategy;
+    private readonly ILearner _learner;
     private readonly IPlanMeasurer _measurer;
     private readonly ExplorationSettings _settings;
     private readonly IProgress<ExplorationProgress>? _progress;
     private readonly Func<long> _clock;
     private readonly Dictionary<CandidatePlan, Confirmation> _confirmed = [];
+    private readonly List<double?> _history = [];
     private readonly Dictionary<CandidatePlan, AccuracyVerdict> _verdicts = [];
     private readonly HashSet<CandidatePlan> _observed = [];
     private IReadOnlyList<float[]>? _referenceRows;
     private ConfirmedPlan? _best;
     private int _episode;
+    private int _step;
     private int _tableHits;
     private int _boardMeasurements;
     private int _failures;
@@ -49,10 +55,24 @@ public sealed class Exploration
         ExplorationSettings settings,
         IProgress<ExplorationProgress>? progress = null,
         Func<long>? clock = null)
+        : this(table, strategySpace, new StrategyLearner(strategy), measurer, settings, null, progress, clock)
+    {
+    }
+
+    /// <param name="resume">Where an interrupted exploration stood (null: from the start).</param>
+    public Exploration(
+        MeasurementTable table,
+        SearchSpace strategySpace,
+        ILearner learner,
+        IPlanMeasurer measurer,
+        ExplorationSettings settings,
+        ExplorationCheckpoint? resume,
+        IProgress<ExplorationProgress>? progress = null,
+        Func<long>? clock = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(strategySpace);
-        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(learner);
         ArgumentNullException.ThrowIfNull(measurer);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfNegative(settings.Episodes);
@@ -65,12 +85,19 @@ public sealed class Exploration
 
         _table = table;
         _strategySpace = strategySpace;
-        _strategy = strategy;
+        _learner = learner;
         _measurer = measurer;
         _settings = settings;
         _progress = progress;
         _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (resume is not null)
+        {
+            Restore(resume);
+        }
     }
+
+    /// <summary>Called after every observed step with the state to resume from (e.g. to persist it before going on).</summary>
+    public Func<ExplorationCheckpoint, CancellationToken, Task>? CheckpointAsync { get; init; }
 
     /// <summary>Raised after every measurement recorded into the table (e.g. to save it, so nothing measured is lost).</summary>
     public event Action<MeasurementTable>? TableChanged;
@@ -79,24 +106,27 @@ public sealed class Exploration
 
     public async Task<ExplorationResult> RunAsync(CancellationToken cancellationToken = default)
     {
-        var history = new List<double?>(_settings.Episodes);
-        foreach (var seed in _settings.SeedPlans.Take(_settings.Episodes))
+        await UpdateBestAsync(cancellationToken);
+        var seeds = _settings.SeedPlans.Take(_settings.Episodes).ToList();
+        while (_step < seeds.Count)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var seed = seeds[_step];
             _episode++;
             var result = await RunEpisodeAsync(seed, cancellationToken);
-            history.Add(_best?.Cost);
+            _history.Add(_best?.Cost);
             Report(null);
-            _strategy.Observe([result with { Plan = _table.Space.Translate(seed, _strategySpace) }]);
+            await _learner.ObserveAsync(_step, [result with { Plan = _table.Space.Translate(seed, _strategySpace) }], cancellationToken);
+            await StepDoneAsync(cancellationToken);
         }
 
         while (_episode < _settings.Episodes)
         {
             var count = Math.Min(_settings.Batch, _settings.Episodes - _episode);
-            var proposals = _strategy.Propose(count);
+            var proposals = await _learner.ProposeAsync(_step, count, cancellationToken);
             if (proposals.Count != count)
             {
-                throw new InvalidOperationException($"strategy '{_strategy.Name}' proposed {proposals.Count} plans when asked for {count}");
+                throw new InvalidOperationException($"strategy '{_learner.Name}' proposed {proposals.Count} plans when asked for {count}");
             }
 
             var results = new List<EpisodeResult>(count);
@@ -107,11 +137,12 @@ public sealed class Exploration
                 var result = await RunEpisodeAsync(_strategySpace.Translate(proposal, _table.Space), cancellationToken);
                 // Layer indices are shared by both spaces; only the plan's choice indices differ.
                 results.Add(result with { Plan = proposal });
-                history.Add(_best?.Cost);
+                _history.Add(_best?.Cost);
                 Report(null);
             }
 
-            _strategy.Observe(results);
+            await _learner.ObserveAsync(_step, results, cancellationToken);
+            await StepDoneAsync(cancellationToken);
         }
 
         await ConfirmTopPredictedAsync(cancellationToken);
@@ -124,7 +155,7 @@ public sealed class Exploration
             [.. _confirmed.Keys.Select(Confirmed).OrderBy(c => c.Cost)],
             [.. _verdicts.Where(v => !v.Value.Passed).Select(v => new GuardRejection(Confirmed(v.Key), v.Value)).OrderBy(r => r.Plan.Cost)],
             front,
-            history,
+            [.. _history],
             _episode,
             _tableHits,
             _boardMeasurements,
@@ -145,14 +176,14 @@ public sealed class Exploration
             // activations, so few plans qualify here; the final top-k confirmation still measures the best predicted ones.)
             if (!_confirmed.ContainsKey(plan) && (_best is null || prediction.Cost < _best.Cost))
             {
-                await ConfirmAsync(plan, cancellationToken);
+                await ConfirmAsync(plan, MeasurementKeys.Episode(_episode), cancellationToken);
             }
 
             await UpdateBestAsync(cancellationToken);
             return new EpisodeResult(plan, costs, prediction.Cost);
         }
 
-        var measurement = await MeasureAsync(plan, cancellationToken);
+        var measurement = await MeasureAsync(plan, MeasurementKeys.Episode(_episode), cancellationToken);
         if (!measurement.Succeeded)
         {
             return new EpisodeResult(plan, [], double.PositiveInfinity, FailedLayer(plan, measurement.Failure));
@@ -180,10 +211,10 @@ public sealed class Exploration
     }
 
     /// <summary>Measures a plan on the board, records it into the table, and keeps its end-to-end figures as a confirmation.</summary>
-    private async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    private async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
     {
         var predicted = new AdditiveCostModel(_table).Predict(plan).LatencyMs;
-        var measurement = await _measurer.MeasureAsync(plan, cancellationToken);
+        var measurement = await _measurer.MeasureAsync(plan, key, cancellationToken);
         _boardMeasurements++;
         if (!measurement.Succeeded)
         {
@@ -193,8 +224,12 @@ public sealed class Exploration
         }
 
         var reply = measurement.Reply;
-        _table.Record(plan, reply, predicted, _clock());
-        TableChanged?.Invoke(_table);
+        if (!measurement.Replayed)
+        {
+            _table.Record(plan, reply, predicted, _clock());
+            TableChanged?.Invoke(_table);
+        }
+
         if (!_confirmed.TryGetValue(plan, out var confirmation))
         {
             _confirmed[plan] = confirmation = new Confirmation(double.IsFinite(predicted) ? predicted : null);
@@ -204,9 +239,9 @@ public sealed class Exploration
         return measurement;
     }
 
-    private async Task ConfirmAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    private async Task ConfirmAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
     {
-        if (await MeasureAsync(plan, cancellationToken) is { Succeeded: true })
+        if (await MeasureAsync(plan, key, cancellationToken) is { Succeeded: true })
         {
             Report(Text($"confirmed {plan}: {Confirmed(plan).LatencyMs:0.###} ms end-to-end (predicted {Confirmed(plan).PredictedMs:0.###} ms)"));
         }
@@ -227,7 +262,7 @@ public sealed class Exploration
             .ToList();
         foreach (var plan in top)
         {
-            await ConfirmAsync(plan, cancellationToken);
+            await ConfirmAsync(plan, MeasurementKeys.Confirmation(plan), cancellationToken);
         }
     }
 
@@ -244,7 +279,7 @@ public sealed class Exploration
             foreach (var plan in finalists)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await MeasureAsync(plan, cancellationToken);
+                await MeasureAsync(plan, MeasurementKeys.RunOff(round, plan), cancellationToken);
             }
         }
     }
@@ -323,7 +358,7 @@ public sealed class Exploration
                 throw new InvalidOperationException($"the accuracy reference {referencePlan} has INT8 layers; it must be all FP32");
             }
 
-            var reference = await _measurer.RunCalibrationAsync(referencePlan, cancellationToken);
+            var reference = await _measurer.RunCalibrationAsync(referencePlan, MeasurementKeys.Calibration(referencePlan), cancellationToken);
             if (!reference.Succeeded)
             {
                 return AccuracyVerdict.Failed($"the FP32 reference plan failed on the calibration inputs ({reference.Failure}), so no INT8 plan can be checked");
@@ -332,7 +367,7 @@ public sealed class Exploration
             _referenceRows = reference.Rows;
         }
 
-        var outputs = await _measurer.RunCalibrationAsync(plan, cancellationToken);
+        var outputs = await _measurer.RunCalibrationAsync(plan, MeasurementKeys.Calibration(plan), cancellationToken);
         if (!outputs.Succeeded)
         {
             return AccuracyVerdict.Failed($"the plan failed on the calibration inputs: {outputs.Failure}");
@@ -368,6 +403,48 @@ public sealed class Exploration
         return unseen?.Index ?? 0;
     }
 
+    private async Task StepDoneAsync(CancellationToken cancellationToken)
+    {
+        _step++;
+        if (CheckpointAsync is { } checkpoint)
+        {
+            await checkpoint(Checkpoint(), cancellationToken);
+        }
+    }
+
+    private ExplorationCheckpoint Checkpoint() => new(
+        _episode,
+        _step,
+        _tableHits,
+        _boardMeasurements,
+        _failures,
+        [.. _history],
+        [.. _confirmed.Select(c => new CheckpointedConfirmation(c.Key.ToString(), c.Value.PredictedMs, [.. c.Value.MediansMs], c.Value.PeakBytes))],
+        [.. _verdicts.Select(v => new CheckpointedVerdict(v.Key.ToString(), v.Value))],
+        [.. _observed.Select(p => p.ToString())]);
+
+    private void Restore(ExplorationCheckpoint checkpoint)
+    {
+        (_episode, _step, _tableHits, _boardMeasurements, _failures) =
+            (checkpoint.Episode, checkpoint.Step, checkpoint.TableHits, checkpoint.BoardMeasurements, checkpoint.Failures);
+        _history.AddRange(checkpoint.History);
+        foreach (var c in checkpoint.Confirmed)
+        {
+            var confirmation = _confirmed[CandidatePlan.Parse(c.Plan)] = new Confirmation(c.PredictedMs);
+            foreach (var median in c.MediansMs)
+            {
+                confirmation.Add(median, c.PeakBytes);
+            }
+        }
+
+        foreach (var v in checkpoint.Verdicts)
+        {
+            _verdicts[CandidatePlan.Parse(v.Plan)] = v.Verdict;
+        }
+
+        _observed.UnionWith(checkpoint.Observed.Select(CandidatePlan.Parse));
+    }
+
     private void Report(string? note) =>
         _progress?.Report(new ExplorationProgress(_episode, _settings.Episodes, _tableHits, _boardMeasurements, _failures, _best, note));
 
@@ -383,6 +460,8 @@ public sealed class Exploration
         public long PeakBytes { get; private set; }
 
         public int Count => _medians.Count;
+
+        public IReadOnlyList<double> MediansMs => _medians;
 
         public double LatencyMs => TimingStat.Median(_medians);
 

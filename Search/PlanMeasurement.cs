@@ -16,6 +16,9 @@ public sealed record PlanMeasurement
 
     public PlanFailure? Failure { get; }
 
+    /// <summary>An answer kept from an earlier request under the same key: already recorded in the measurement table.</summary>
+    public bool Replayed { get; init; }
+
     [MemberNotNullWhen(true, nameof(Reply))]
     [MemberNotNullWhen(false, nameof(Failure))]
     public bool Succeeded => Reply is not null;

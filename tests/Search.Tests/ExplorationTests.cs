@@ -26,6 +26,53 @@ public sealed class ExplorationTests
         new Exploration(table, Space, strategy, board, settings, clock: () => 1000).RunAsync();
 
     [Fact]
+    public async Task An_exploration_killed_mid_step_resumes_from_its_last_checkpoint_and_measures_nothing_twice()
+    {
+        var settings = Settings(14) with { Batch = 3, SeedPlans = [Bbb] };
+        var table = Table();
+        var board = new KeyedBoard(Board()) { CrashBefore = 5 };
+        var strategy = new QLearningStrategy(Space, 7, settings.Episodes);
+        (ExplorationCheckpoint Exploration, byte[] Strategy)? saved = null;
+        var first = new Exploration(table, Space, new StrategyLearner(strategy), board, settings, null, clock: () => 1000)
+        {
+            CheckpointAsync = (c, _) =>
+            {
+                saved = (c, strategy.SaveState());
+                return Task.CompletedTask;
+            },
+        };
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => first.RunAsync());
+        Assert.NotNull(saved);
+        Assert.InRange(saved.Value.Exploration.Episode, 1, 13);
+
+        // The restarted silo: the strategy as the learner persisted it, the same store and kept answers.
+        board.CrashBefore = null;
+        var restored = new QLearningStrategy(Space, 7, settings.Episodes);
+        restored.RestoreState(saved.Value.Strategy);
+        var result = await new Exploration(table, Space, new StrategyLearner(restored), board, settings, saved.Value.Exploration, clock: () => 1000).RunAsync();
+
+        Assert.Equal(14, result.Episodes);
+        Assert.Equal(14, result.BestCostByEpisode.Count);
+        Assert.All(board.RealMeasurements, m => Assert.Equal(1, m.Value));
+        Assert.NotNull(result.Best);
+    }
+
+    [Fact]
+    public void A_checkpoint_survives_json()
+    {
+        var checkpoint = new ExplorationCheckpoint(
+            3, 2, 1, 2, 0, [null, 7.0, 7.0], [new CheckpointedConfirmation("1.1.1", 6.5, [7.0, 7.2], 1234)],
+            [new CheckpointedVerdict("2.2.2", AccuracyVerdict.Failed("off"))], ["1.1.1", "0.0.0"]);
+
+        var back = ExplorationCheckpoint.FromJson(checkpoint.ToJson());
+
+        Assert.Equal(checkpoint.ToJson(), back.ToJson());
+        Assert.Equal([7.0, 7.2], back.Confirmed[0].MediansMs);
+        Assert.False(back.Verdicts[0].Verdict.Passed);
+    }
+
+    [Fact]
     public async Task A_plan_the_table_already_trusts_is_answered_without_the_board()
     {
         var board = Board();

@@ -27,7 +27,7 @@ internal sealed class FakeBoard(SearchSpace space, Func<int, LayerChoice, double
 
     public static float[][] ReferenceRows { get; } = [.. Enumerable.Range(0, 8).Select(i => new float[] { i % 4, 10 + i, 1, 2 })];
 
-    public Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    public Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
     {
         Measured.Add(plan);
         for (var i = 0; i < plan.Count; i++)
@@ -62,7 +62,7 @@ internal sealed class FakeBoard(SearchSpace space, Func<int, LayerChoice, double
         return Task.FromResult(PlanMeasurement.Success(reply));
     }
 
-    public Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    public Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
     {
         CalibrationRuns.Add(plan);
         var int8 = space.UsesInt8(plan);

@@ -1,0 +1,28 @@
+using System.Text.Json;
+
+namespace Dsx.Search;
+
+/// <summary>
+/// An exploration's whole state between two steps (plans as <see cref="CandidatePlan.ToString"/> text), taken after
+/// every observed step: an exploration started from it continues with the next step. The strategy's state is the
+/// learner's to keep; the measurement table's, the table's. Serialised as JSON.
+/// </summary>
+public sealed record ExplorationCheckpoint(
+    int Episode,
+    int Step,
+    int TableHits,
+    int BoardMeasurements,
+    int Failures,
+    IReadOnlyList<double?> History,
+    IReadOnlyList<CheckpointedConfirmation> Confirmed,
+    IReadOnlyList<CheckpointedVerdict> Verdicts,
+    IReadOnlyList<string> Observed)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <exception cref="JsonException">Not a checkpoint.</exception>
+    public static ExplorationCheckpoint FromJson(string json) =>
+        JsonSerializer.Deserialize<ExplorationCheckpoint>(json, Json) ?? throw new JsonException("an empty checkpoint");
+}
