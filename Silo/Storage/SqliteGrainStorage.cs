@@ -185,11 +185,17 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     {
         try
         {
+            // The two path mistakes SQLite would only call "unable to open database file".
             if (Directory.Exists(_path))
                 throw new IOException("a directory is in its place");
-            var folder = System.IO.Path.GetDirectoryName(_path);
-            if (!string.IsNullOrEmpty(folder))
-                Directory.CreateDirectory(folder);
+            for (var folder = System.IO.Path.GetDirectoryName(_path); !string.IsNullOrEmpty(folder); folder = System.IO.Path.GetDirectoryName(folder))
+            {
+                if (File.Exists(folder))
+                    throw new IOException($"'{folder}' on its path is a file, not a folder");
+            }
+            var parent = System.IO.Path.GetDirectoryName(_path);
+            if (!string.IsNullOrEmpty(parent))
+                Directory.CreateDirectory(parent);
             Use(connection =>
             {
                 // WAL is a property of the file (it persists), so setting it once here is enough; it lets readers
@@ -210,8 +216,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new SqliteGrainStorageException(
-                $"SQLite grain storage '{_name}' cannot use the file '{_path}': {Reason(e)}. " +
-                "Give a path to a file in a folder the silo can write (the folder is created if missing).", e);
+                $"SQLite grain storage '{_name}' cannot use the file '{_path}': {Reason(e).TrimEnd('.')}. " +
+                "Point the storage at a file in a folder the silo can write (a missing folder is created).", e);
         }
         LogOpened(_logger, _name, _path);
     }
