@@ -1,0 +1,345 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace Dsx.Silo.Storage;
+
+/// <summary>
+/// Orleans grain storage in one SQLite file: nothing to install on a single machine, and a state whose write
+/// returned survives the silo being killed (WAL journal, <c>synchronous=FULL</c>, one transaction per write).
+/// </summary>
+/// <remarks>
+/// One row per (state name, grain id). The ETag is the row's version, which only grows: a clear keeps the row as
+/// a tombstone (no payload, no ETag) so a stale activation that still holds an ETag from before the clear can never
+/// match a later write's ETag.
+/// </remarks>
+public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    // Bumped when the table changes shape; stored in the file's user_version so an older silo refuses a newer file.
+    private const int SchemaVersion = 1;
+
+    private const string CreateSchemaSql = """
+        CREATE TABLE IF NOT EXISTS grain_state (
+            state_name  TEXT    NOT NULL,
+            grain_id    TEXT    NOT NULL,
+            payload     BLOB,
+            etag        TEXT,
+            version     INTEGER NOT NULL,
+            updated_utc TEXT    NOT NULL,
+            PRIMARY KEY (state_name, grain_id)
+        ) WITHOUT ROWID;
+        """;
+
+    private const string ReadSql =
+        "SELECT payload, etag, version FROM grain_state WHERE state_name = $state AND grain_id = $grain";
+
+    private const string UpsertSql = """
+        INSERT INTO grain_state (state_name, grain_id, payload, etag, version, updated_utc)
+        VALUES ($state, $grain, $payload, $etag, $version, $updated)
+        ON CONFLICT (state_name, grain_id) DO UPDATE SET
+            payload = excluded.payload, etag = excluded.etag, version = excluded.version, updated_utc = excluded.updated_utc
+        """;
+
+    private readonly string _name;
+    private readonly string _path;
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMs;
+    private readonly IGrainStorageSerializer _serializer;
+    private readonly ILogger<SqliteGrainStorage> _logger;
+
+    // SQLite admits one writer per file anyway; queueing this process's writers on an async gate keeps them from
+    // parking thread-pool threads in SQLite's busy handler. Other processes on the file still meet the busy timeout.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SemaphoreSlim _initGate = new(1, 1);
+    private volatile bool _initialised;
+
+    public SqliteGrainStorage(string name, SqliteStorageOptions options, ILogger<SqliteGrainStorage> logger)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (string.IsNullOrWhiteSpace(options.Path))
+            throw new ArgumentException($"SQLite grain storage '{name}': {nameof(SqliteStorageOptions)}.{nameof(SqliteStorageOptions.Path)} is empty; give the file that keeps grain state.", nameof(options));
+        if (options.GrainStorageSerializer is null)
+            throw new ArgumentException($"SQLite grain storage '{name}': no {nameof(IGrainStorageSerializer)}; register the storage through AddSqliteGrainStorage, which takes the silo's.", nameof(options));
+        if (options.BusyTimeout < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BusyTimeout, "BusyTimeout must not be negative.");
+
+        _name = name;
+        _path = System.IO.Path.GetFullPath(options.Path);
+        _serializer = options.GrainStorageSerializer;
+        _logger = logger;
+        _busyTimeoutMs = (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // Pooled connections keep the file open between operations: opening is then nearly free, and the WAL
+            // index stays mapped. Dispose clears the pool so the file is released.
+            Pooling = true,
+            DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000),
+        }.ToString();
+    }
+
+    /// <summary>The absolute path of the SQLite file.</summary>
+    public string Path => _path;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ReadStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        WriteStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ClearStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        ArgumentNullException.ThrowIfNull(grainState);
+        await EnsureInitialisedAsync(cancellationToken);
+        var key = grainId.ToString();
+        // Microsoft.Data.Sqlite's async methods run synchronously: file I/O goes to the thread pool so it does not
+        // hold one of Orleans' scheduler threads.
+        var row = await Task.Run(() => Use(connection => ReadRow(connection, null, stateName, key)), cancellationToken);
+        if (row.Payload is null)
+        {
+            // Missing or cleared: the state keeps the default instance Orleans gave it, as the memory storage does.
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+        grainState.State = Deserialize<T>(row.Payload, stateName, key);
+        grainState.ETag = row.ETag;
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        ArgumentNullException.ThrowIfNull(grainState);
+        await EnsureInitialisedAsync(cancellationToken);
+        var key = grainId.ToString();
+        var payload = _serializer.Serialize(grainState.State).ToArray();
+        var expected = grainState.ETag;
+        var etag = await UnderWriteGateAsync(
+            () => Use(connection => Write(connection, stateName, key, expected, payload)), cancellationToken);
+        grainState.ETag = etag;
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        ArgumentNullException.ThrowIfNull(grainState);
+        await EnsureInitialisedAsync(cancellationToken);
+        var key = grainId.ToString();
+        var expected = grainState.ETag;
+        await UnderWriteGateAsync(
+            () => Use(connection => Write(connection, stateName, key, expected, payload: null)), cancellationToken);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    /// <summary>Creates the file, its folder and the table if missing; safe to call any number of times.</summary>
+    /// <exception cref="SqliteGrainStorageException">The file cannot be created, written or is not this storage's.</exception>
+    public async Task EnsureInitialisedAsync(CancellationToken cancellationToken)
+    {
+        if (_initialised)
+            return;
+        await _initGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialised)
+                return;
+            await Task.Run(Initialise, cancellationToken);
+            _initialised = true;
+        }
+        finally
+        {
+            _initGate.Release();
+        }
+    }
+
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        // Open the file while the silo starts: an unwritable path stops the silo with our message instead of
+        // failing the first grain that persists.
+        lifecycle.Subscribe($"{nameof(SqliteGrainStorage)}-{_name}", ServiceLifecycleStage.ApplicationServices, EnsureInitialisedAsync);
+    }
+
+    public void Dispose()
+    {
+        // Pooled connections hold the file (and its -wal/-shm) open; release them so the file can be copied,
+        // reopened or deleted once the silo is gone. Closing the last one also checkpoints the WAL.
+        using (var connection = new SqliteConnection(_connectionString))
+            SqliteConnection.ClearPool(connection);
+        _writeGate.Dispose();
+        _initGate.Dispose();
+    }
+
+    private void Initialise()
+    {
+        try
+        {
+            // The two path mistakes SQLite would only call "unable to open database file".
+            if (Directory.Exists(_path))
+                throw new IOException("a directory is in its place");
+            for (var folder = System.IO.Path.GetDirectoryName(_path); !string.IsNullOrEmpty(folder); folder = System.IO.Path.GetDirectoryName(folder))
+            {
+                if (File.Exists(folder))
+                    throw new IOException($"'{folder}' on its path is a file, not a folder");
+            }
+            var parent = System.IO.Path.GetDirectoryName(_path);
+            if (!string.IsNullOrEmpty(parent))
+                Directory.CreateDirectory(parent);
+            Use(connection =>
+            {
+                // WAL is a property of the file (it persists), so setting it once here is enough; it lets readers
+                // run while a write commits and makes each commit one append plus fsync.
+                var journal = Scalar(connection, "PRAGMA journal_mode=WAL") as string;
+                if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
+                    LogNoWal(_logger, _name, _path, journal ?? "unknown");
+                var version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+                if (version > SchemaVersion)
+                    throw new InvalidDataException($"the file has schema version {version}, newer than this silo's {SchemaVersion}");
+                using var transaction = connection.BeginTransaction(deferred: false);
+                Execute(connection, transaction, CreateSchemaSql);
+                Execute(connection, transaction, $"PRAGMA user_version = {SchemaVersion}");
+                transaction.Commit();
+                return 0;
+            });
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new SqliteGrainStorageException(
+                $"SQLite grain storage '{_name}' cannot use the file '{_path}': {Reason(e).TrimEnd('.')}. " +
+                "Point the storage at a file in a folder the silo can write (a missing folder is created).", e);
+        }
+        LogOpened(_logger, _name, _path);
+    }
+
+    private static string Reason(Exception e) => e switch
+    {
+        SqliteException { SqliteErrorCode: 26 } => "it is not an SQLite database",
+        SqliteException { SqliteErrorCode: 8 } => "the file or its folder is read-only",
+        SqliteException { SqliteErrorCode: 14 } => "it cannot be opened or created (missing permission, read-only folder, or not a regular file)",
+        SqliteException s => s.Message,
+        _ => e.Message,
+    };
+
+    private async Task<TResult> UnderWriteGateAsync<TResult>(Func<TResult> write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            // Not cancellable once started: a write either commits or does not, never half.
+            return await Task.Run(write, CancellationToken.None);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private TResult Use<TResult>(Func<SqliteConnection, TResult> work)
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // Per connection, not per file: FULL fsyncs the WAL at every commit, so a write that returned is on disk
+        // even if the machine, not just the silo, goes down. The busy timeout makes SQLite wait for another
+        // process's write lock instead of failing with SQLITE_BUSY.
+        Execute(connection, null, "PRAGMA synchronous = FULL");
+        SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, _busyTimeoutMs);
+        return work(connection);
+    }
+
+    /// <summary>Writes a payload, or a tombstone when <paramref name="payload"/> is null, if the ETag matches.</summary>
+    private static string? Write(SqliteConnection connection, string stateName, string grainId, string? expectedETag, byte[]? payload)
+    {
+        // IMMEDIATE takes the write lock before reading the stored ETag, so nobody can write between the check and
+        // the write; the whole row changes in this one transaction or not at all.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var stored = ReadRow(connection, transaction, stateName, grainId);
+        if (!string.Equals(stored.ETag, expectedETag, StringComparison.Ordinal))
+        {
+            throw new InconsistentStateException(
+                $"ETag mismatch for state '{stateName}' of grain {grainId}: stored {stored.ETag ?? "none"}, given {expectedETag ?? "none"}.",
+                stored.ETag ?? "", expectedETag ?? "");
+        }
+        if (payload is null && stored.Version == 0)
+            return null; // clearing what was never written: nothing to record.
+
+        var version = stored.Version + 1;
+        var etag = payload is null ? null : version.ToString(CultureInfo.InvariantCulture);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = UpsertSql;
+        command.Parameters.AddWithValue("$state", stateName);
+        command.Parameters.AddWithValue("$grain", grainId);
+        command.Parameters.AddWithValue("$payload", (object?)payload ?? DBNull.Value);
+        command.Parameters.AddWithValue("$etag", (object?)etag ?? DBNull.Value);
+        command.Parameters.AddWithValue("$version", version);
+        command.Parameters.AddWithValue("$updated", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        command.ExecuteNonQuery();
+        transaction.Commit();
+        return etag;
+    }
+
+    private static StoredRow ReadRow(SqliteConnection connection, SqliteTransaction? transaction, string stateName, string grainId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = ReadSql;
+        command.Parameters.AddWithValue("$state", stateName);
+        command.Parameters.AddWithValue("$grain", grainId);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+            return new StoredRow(null, null, 0);
+        return new StoredRow(
+            reader.IsDBNull(0) ? null : (byte[])reader.GetValue(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            reader.GetInt64(2));
+    }
+
+    private T Deserialize<T>(byte[] payload, string stateName, string grainId)
+    {
+        try
+        {
+            // A state written as null reads back as null, as it was written.
+            return _serializer.Deserialize<T>(new BinaryData(payload))!;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new SqliteGrainStorageException(
+                $"SQLite grain storage '{_name}' ({_path}): the stored state '{stateName}' of grain {grainId} cannot be read as {typeof(T)}: {e.Message}", e);
+        }
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQLite grain storage {Name} uses {Path}")]
+    private static partial void LogOpened(ILogger logger, string name, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQLite grain storage {Name}: {Path} could not switch to WAL (journal mode {Mode}); writes stay durable but readers wait for writers")]
+    private static partial void LogNoWal(ILogger logger, string name, string path, string mode);
+
+    /// <summary>A stored row; <see cref="Version"/> 0 means none.</summary>
+    private readonly record struct StoredRow(byte[]? Payload, string? ETag, long Version);
+}
