@@ -143,7 +143,10 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         grainState.RecordExists = false;
     }
 
-    /// <summary>Creates the file, its folder and the table if missing; safe to call any number of times.</summary>
+    /// <summary>
+    /// Creates the file, its folder and the table if missing; safe to call any number of times. A failure is not
+    /// remembered: the next operation tries again, so fixing the folder does not need a silo restart.
+    /// </summary>
     /// <exception cref="SqliteGrainStorageException">The file cannot be created, written or is not this storage's.</exception>
     public async Task EnsureInitialisedAsync(CancellationToken cancellationToken)
     {
@@ -268,7 +271,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         {
             throw new InconsistentStateException(
                 $"ETag mismatch for state '{stateName}' of grain {grainId}: stored {stored.ETag ?? "none"}, given {expectedETag ?? "none"}.",
-                stored.ETag ?? "", expectedETag ?? "");
+                stored.ETag, expectedETag);
         }
         if (payload is null && stored.Version == 0)
             return null; // clearing what was never written: nothing to record.

@@ -79,6 +79,30 @@ public sealed class SqliteClusterTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_silo_whose_storage_file_is_unusable_does_not_start_and_says_which_file()
+    {
+        var named = _folder.FilePath("named.db");
+        Directory.CreateDirectory(named);
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            var cluster = await StartAsync(named, _folder.FilePath("default.db")).WaitAsync(TimeSpan.FromSeconds(20));
+            await cluster.DisposeAsync();
+        });
+
+        var cause = Assert.Single(Causes(e).OfType<SqliteGrainStorageException>());
+        Assert.Contains(named, cause.Message, StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<Exception> Causes(Exception e)
+    {
+        yield return e;
+        var inner = e is AggregateException aggregate ? aggregate.InnerExceptions : (IEnumerable<Exception>)(e.InnerException is null ? [] : [e.InnerException]);
+        foreach (var cause in inner.SelectMany(Causes))
+            yield return cause;
+    }
+
     private static (long Rows, long WithState) CountRows(string path)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
