@@ -17,7 +17,14 @@ public static class Program
             SimulateCommand.Create(),
             TableCommand.Create(),
             TuneCommand.Create(),
+            SiloCommand.Create(),
+            BoardsCommand.Create(),
+            ExploreCommand.Create(),
         };
+        foreach (var command in ExplorationCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)

@@ -244,28 +244,16 @@ internal static class TuneCommand
         }
     }
 
-    /// <summary>
-    /// The FP32 plan the accuracy guard compares against: the baseline's choice where the layer admits it (BLAS for
-    /// convs and FC), elsewhere the layer's first FP32 choice, NCHW preferred (the executor's home layout).
-    /// </summary>
     private static CandidatePlan ReferencePlan(SearchSpace space, Graph graph)
     {
-        var baseline = PlanFactory.Baseline(graph);
-        return new CandidatePlan(space.Layers.Select(layer =>
+        try
         {
-            if (baseline.Layers.TryGetValue(layer.Name, out var wire) && space.IndexOf(layer.Index, LayerChoice.FromWire(wire)) is >= 0 and var index)
-            {
-                return index;
-            }
-
-            var fp32 = layer.Choices.Select((c, i) => (c, i)).Where(x => x.c.Precision == Precision.Fp32).ToList();
-            if (fp32.Count == 0)
-            {
-                throw new UsageException($"layer '{layer.Name}' admits no FP32 choice, so quantised plans have no FP32 reference to be checked against.");
-            }
-
-            return fp32.OrderBy(x => x.c.Layout == Layout.Nchw ? 0 : 1).First().i;
-        }));
+            return AccuracyReference.For(space, graph);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException(e.Message + ".");
+        }
     }
 
     private static Objective ParseObjective(string text)

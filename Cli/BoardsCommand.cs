@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Dsx.Grains;
+
+namespace Dsx.Cli;
+
+/// <summary><c>dsx boards list|add|remove</c>: the board farm of the cluster.</summary>
+internal static class BoardsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("boards", "The board farm: list the boards, add one, remove one.");
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Add());
+        command.Subcommands.Add(Remove());
+        return command;
+    }
+
+    private static Command List()
+    {
+        var gateway = ClientVerb.GatewayOption();
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+        var command = new Command("list", "Every board: id, kind, launch, state, current exploration, measurements, failures.") { gateway, json };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        {
+            var boards = await client.GetGrain<IBoardFarmGrain>(0).ListAsync();
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(boards, JsonOutput.Options));
+                return ExitCodes.Ok;
+            }
+
+            var table = new TextTable("board", "kind", "launch", "state", "exploration", "measurements", "failures", "last error") { LeftAlignedColumns = 5 };
+            foreach (var b in boards)
+            {
+                table.AddRow(
+                    b.Registration.Id, b.Registration.Kind, Describe(b.Registration), b.State.ToString().ToLowerInvariant(), b.Exploration ?? "-",
+                    b.Measurements.ToString(CultureInfo.InvariantCulture), b.Failures.ToString(CultureInfo.InvariantCulture), b.LastError ?? "");
+            }
+
+            Console.Write(boards.Count == 0 ? "no boards: add one with 'dsx boards add', or start the silo with --local-boards N\n" : table.Render());
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command Add()
+    {
+        var id = new Argument<string>("id") { Description = "A name for the board, unique in the farm (e.g. rpi4-1)." };
+        var kind = new Option<string>("--kind") { Description = "Its board kind (e.g. cortex-a72); explorations name the kind they measure on.", Required = true };
+        var launch = new Option<string>("--launch")
+        {
+            Description = $"How its executor starts: {string.Join(", ", BoardLaunches.Kinds)}.",
+            DefaultValueFactory = _ => "local",
+        };
+        var program = new Option<string>("--program") { Description = "local/qemu/ssh: the dsx-executor binary (on the remote host for ssh)." };
+        var host = new Option<string>("--host") { Description = "ssh/tcp: the board's host." };
+        var port = new Option<int?>("--port") { Description = "ssh (default 22) / tcp: the port." };
+        var user = new Option<string>("--user") { Description = "ssh: the user." };
+        var token = new Option<string>("--token") { Description = "tcp: the executor's --token." };
+        var cpu = new Option<string>("--cpu") { Description = "qemu: the -cpu model (e.g. cortex-a72)." };
+        var cpus = new Option<string>("--cpus") { Description = "local/qemu: cores to pin the executor to (taskset list, e.g. 2 or 2-3)." };
+        var gateway = ClientVerb.GatewayOption();
+        var command = new Command("add", "Register a board (or replace one with the same id); it persists across silo restarts.")
+        {
+            id, kind, launch, program, host, port, user, token, cpu, cpus, gateway,
+        };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        {
+            var board = new BoardRegistration(
+                r.GetValue(id)!, r.GetValue(kind)!, r.GetValue(launch)!, r.GetValue(program) is { } p && r.GetValue(launch) != "ssh" ? Path.GetFullPath(p) : r.GetValue(program),
+                r.GetValue(host), r.GetValue(port), r.GetValue(user), r.GetValue(token), r.GetValue(cpu), r.GetValue(cpus), null);
+            await client.GetGrain<IBoardFarmGrain>(0).AddAsync(board);
+            await Console.Error.WriteLineAsync($"added board '{board.Id}' (kind {board.Kind}, {Describe(board)})");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command Remove()
+    {
+        var id = new Argument<string>("id") { Description = "The board to remove." };
+        var gateway = ClientVerb.GatewayOption();
+        var command = new Command("remove", "Remove a board from the farm and stop its executor.") { id, gateway };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        {
+            if (!await client.GetGrain<IBoardFarmGrain>(0).RemoveAsync(r.GetValue(id)!))
+            {
+                throw new UsageException($"no board '{r.GetValue(id)}' in the farm; 'dsx boards list' shows them.");
+            }
+
+            await Console.Error.WriteLineAsync($"removed board '{r.GetValue(id)}'");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>The launch without secrets (a tcp board's token stays out).</summary>
+    private static string Describe(BoardRegistration b) => b.Launch switch
+    {
+        "tcp" => $"tcp://{b.Host}:{b.Port}",
+        "ssh" => $"ssh {(b.User is null ? "" : b.User + "@")}{b.Host}:{b.Port ?? 22} {b.Program}",
+        "qemu" => $"qemu {b.Cpu} {b.Program}{(b.Cpus is null ? "" : " cpus " + b.Cpus)}",
+        _ => $"{b.Launch} {b.Program}{(b.Cpus is null ? "" : " cpus " + b.Cpus)}",
+    };
+}

@@ -1,0 +1,21 @@
+namespace Dsx.Grains;
+
+/// <summary>
+/// A board of the farm: its id and kind (<c>x86-local</c>, <c>cortex-a72</c>, ...) and how to start its executor:
+/// <c>local</c> (Program = the executor), <c>qemu</c> (Program = an aarch64 executor, Cpu = the qemu -cpu model),
+/// <c>ssh</c> (Host, Port, User, Program on the remote host), <c>tcp</c> (Host, Port, Token of an executor started with
+/// --listen). Cpus: the cores a local board is pinned to (taskset list, e.g. <c>0</c> or <c>2-3</c>).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Dsx.BoardRegistration")]
+public sealed record BoardRegistration(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string Launch,
+    [property: Id(3)] string? Program,
+    [property: Id(4)] string? Host,
+    [property: Id(5)] int? Port,
+    [property: Id(6)] string? User,
+    [property: Id(7)] string? Token,
+    [property: Id(8)] string? Cpu,
+    [property: Id(9)] string? Cpus,
+    [property: Id(10)] IReadOnlyDictionary<string, string>? Environment);

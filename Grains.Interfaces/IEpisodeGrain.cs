@@ -1,0 +1,12 @@
+namespace Dsx.Grains;
+
+/// <summary>
+/// One board measurement of an exploration (key: <c>explorationId/measurementKey</c>): leases a board of the kind,
+/// measures, records into the measurement store, keeps the outcome. Idempotent: asked twice, it measures once.
+/// </summary>
+[Alias("Dsx.IEpisodeGrain")]
+public interface IEpisodeGrain : IGrainWithStringKey
+{
+    [Alias("Run")]
+    Task<EpisodeOutcome> RunAsync(EpisodeRequest request);
+}

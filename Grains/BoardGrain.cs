@@ -1,0 +1,156 @@
+using System.Runtime.InteropServices;
+using Dsx.BoardHost;
+using Dsx.Search;
+using Dsx.Wire;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Dsx.Grains;
+
+/// <summary>
+/// One board: starts its executor on first use (the registration is persisted), loads models by hash from their
+/// <see cref="IModelGrain"/>, and runs one request at a time (Orleans grains are not reentrant). A plan that fails on
+/// the executor (a typed error, a crash naming its layer) is an outcome; a board that cannot run anything (the
+/// executor will not start, the connection is gone) throws, and the farm counts it against the board.
+/// </summary>
+public sealed partial class BoardGrain(
+    [PersistentState("board", StorageNames.Default)] IPersistentState<BoardRegistrationState> state,
+    ILogger<BoardGrain> logger) : Grain, IBoardGrain
+{
+    private readonly Dictionary<string, Graph> _graphs = [];
+    private BoardSession? _session;
+
+    public async Task ConfigureAsync(BoardRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        if (state.State.Registration != registration)
+        {
+            await StopAsync();
+            state.State.Registration = registration;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<BoardSpace> DescribeAsync(string modelHash)
+    {
+        var session = await SessionAsync();
+        await LoadAsync(session, modelHash);
+        var space = await session.DescribeSpaceAsync(modelHash);
+        return new BoardSpace(session.Capabilities.ToByteArray(), space.ToByteArray());
+    }
+
+    public async Task<EpisodeOutcome> MeasureAsync(EpisodeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var session = await SessionAsync();
+        var graph = await LoadAsync(session, request.ModelHash);
+        var plan = Plan.Parser.ParseFrom(request.WirePlan);
+        var board = this.GetPrimaryKeyString();
+        if (request.CalibrationInputs > 0)
+        {
+            var rows = new List<float[]>();
+            foreach (var inputs in CalibrationSet.Seeded(graph.Inputs, request.CalibrationInputs, request.Seed).Inputs)
+            {
+                var run = await session.MeasureAsync(request.ModelHash, plan, new MeasureOptions(Warmup: 0, Repeats: 1, ReturnOutputs: true, Inputs: inputs));
+                if (!run.Succeeded)
+                {
+                    return Failed(run.Failure, board);
+                }
+
+                var output = run.Reply.Outputs.FirstOrDefault(t => t.Name == graph.Outputs[0].Name)
+                    ?? throw new IOException($"board '{board}' returned no output '{graph.Outputs[0].Name}' for a calibration run");
+                rows.AddRange(AccuracyGuard.Rows(MemoryMarshal.Cast<byte, float>(output.FloatData.Span), output.Dims));
+            }
+
+            return new EpisodeOutcome(null, null, null, [.. rows], board, false);
+        }
+
+        var outcome = await session.MeasureAsync(request.ModelHash, plan, new MeasureOptions(Warmup: request.Warmup, Repeats: request.Repeats, Seed: request.Seed));
+        return outcome.Succeeded ? new EpisodeOutcome(outcome.Reply.ToByteArray(), null, null, null, board, false) : Failed(outcome.Failure, board);
+    }
+
+    public async Task<bool> ProbeAsync()
+    {
+        try
+        {
+            var session = await SessionAsync();
+            await session.PingAsync();
+            return true;
+        }
+        catch (Exception e) when (e is ExecutorFailureException or ExecutorNotFoundException or IOException or InvalidOperationException or TimeoutException)
+        {
+            LogProbeFailed(logger, this.GetPrimaryKeyString(), e.Message);
+            await StopAsync();
+            return false;
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_session is { } session)
+        {
+            _session = null;
+            try
+            {
+                await session.ShutdownAsync();
+            }
+            catch (Exception e) when (e is ExecutorFailureException or IOException or ObjectDisposedException)
+            {
+                // A dead executor has nothing left to shut down.
+            }
+
+            await session.DisposeAsync();
+        }
+    }
+
+    public Task<int?> GetProcessIdAsync() => Task.FromResult(_session?.ProcessId);
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await StopAsync();
+
+    private async Task<BoardSession> SessionAsync()
+    {
+        if (_session is not null)
+        {
+            return _session;
+        }
+
+        var registration = state.State.Registration
+            ?? throw new InvalidOperationException($"board '{this.GetPrimaryKeyString()}' is not registered (dsx boards add)");
+        var launch = BoardLaunches.For(registration);
+        var command = launch.ToString();
+        LogStarting(logger, registration.Id, command);
+        _session = await BoardSession.StartAsync(launch);
+        return _session;
+    }
+
+    private async Task<Graph> LoadAsync(BoardSession session, string modelHash)
+    {
+        if (!_graphs.TryGetValue(modelHash, out var graph))
+        {
+            var bytes = await GrainFactory.GetGrain<IModelGrain>(modelHash).GetAsync()
+                ?? throw new InvalidOperationException($"no model was uploaded under hash {modelHash}");
+            graph = _graphs[modelHash] = Graph.Parser.ParseFrom(bytes);
+        }
+
+        if (!session.ModelHashes.Contains(modelHash))
+        {
+            var loaded = await session.LoadModelAsync(graph);
+            if (loaded.Hash != modelHash)
+            {
+                throw new InvalidOperationException($"board '{this.GetPrimaryKeyString()}' hashed model {modelHash} as {loaded.Hash}");
+            }
+        }
+
+        return graph;
+    }
+
+    /// <summary>The failure's first line: the executor's stderr tail is for a human reading one failure, not for a loop's report.</summary>
+    private static EpisodeOutcome Failed(MeasurementFailure failure, string board) =>
+        new(null, failure.Layer, failure.ToString().Split('\n')[0], null, board, false);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "board {Board}: starting {Launch}")]
+    private static partial void LogStarting(ILogger logger, string board, string launch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "board {Board}: probe failed: {Error}")]
+    private static partial void LogProbeFailed(ILogger logger, string board, string error);
+}

@@ -1,0 +1,8 @@
+namespace Dsx.Grains;
+
+[GenerateSerializer]
+public sealed class EpisodeGrainState
+{
+    [Id(0)]
+    public KeptOutcome? Outcome { get; set; }
+}

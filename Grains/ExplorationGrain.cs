@@ -1,0 +1,263 @@
+using Dsx.Search;
+using Dsx.Wire;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Dsx.Grains;
+
+/// <summary>
+/// One exploration: its spec and state machine, persisted with the search loop's checkpoint after every step. The
+/// loop (<see cref="Exploration"/>, pure search logic) runs on the grain's thread in the background, with the learner
+/// grain as its strategy and episode grains as its board; calls that read or change the state interleave with it.
+/// A keep-alive reminder (and the silo's start-up wake-up) restarts the loop of a running exploration after a crash.
+/// </summary>
+public sealed partial class ExplorationGrain(
+    [PersistentState("exploration", StorageNames.Default)] IPersistentState<ExplorationGrainState> state,
+    ILogger<ExplorationGrain> logger) : Grain, IExplorationGrain, IRemindable, IDisposable
+{
+    private const string KeepAlive = "keep-alive";
+
+    private readonly ProgressSink _progress = new();
+    private Task? _loop;
+    private CancellationTokenSource? _stop;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public async Task<ExplorationSummary> StartAsync(ExplorationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (state.State.Spec is { } existing)
+        {
+            return existing == spec
+                ? Summary()
+                : throw new ArgumentException($"exploration '{Id}' already exists with another spec; choose another id");
+        }
+
+        ExplorationSpecCheck.Validate(spec);
+        state.State.Spec = spec;
+        state.State.Status = ExplorationStatus.Running;
+        state.State.CreatedAt = state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IExplorationRegistryGrain>(0).RegisterAsync(Id);
+        await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartLoop();
+        return Summary();
+    }
+
+    public Task<ExplorationSummary> GetSummaryAsync() => Task.FromResult(Summary());
+
+    public Task<ExplorationReport> GetReportAsync() => Task.FromResult(new ExplorationReport(
+        Summary(), [.. state.State.BestPlan], state.State.BestPeakBytes, state.State.BaselinePeakBytes, state.State.AccuracyVerdict,
+        [.. state.State.ParetoFront], state.State.BestPlanJson));
+
+    public async Task<ExplorationSummary> PauseAsync()
+    {
+        if (state.State.Status == ExplorationStatus.Running)
+        {
+            await SetStatusAsync(ExplorationStatus.Paused);
+            _stop?.Cancel();
+        }
+
+        return Summary();
+    }
+
+    public async Task<ExplorationSummary> ResumeAsync()
+    {
+        if (state.State.Status is ExplorationStatus.Paused or ExplorationStatus.Failed)
+        {
+            state.State.Error = null;
+            await SetStatusAsync(ExplorationStatus.Running);
+            await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            StartLoop();
+        }
+
+        return Summary();
+    }
+
+    public async Task<ExplorationSummary> CancelAsync()
+    {
+        if (state.State.Status is ExplorationStatus.Created or ExplorationStatus.Running or ExplorationStatus.Paused or ExplorationStatus.Failed)
+        {
+            await SetStatusAsync(ExplorationStatus.Cancelled);
+            _stop?.Cancel();
+            await StopRemindingAsync();
+        }
+
+        return Summary();
+    }
+
+    public Task WakeAsync()
+    {
+        if (state.State.Status == ExplorationStatus.Running)
+        {
+            StartLoop();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Status == ExplorationStatus.Running)
+        {
+            StartLoop();
+        }
+        else
+        {
+            await StopRemindingAsync();
+        }
+    }
+
+    public void Dispose() => _stop?.Dispose();
+
+    private void StartLoop()
+    {
+        if (_loop is { IsCompleted: false })
+        {
+            return;
+        }
+
+        _stop?.Dispose();
+        _stop = new CancellationTokenSource();
+        _loop = RunLoopAsync(_stop.Token);
+    }
+
+    private async Task RunLoopAsync(CancellationToken cancellationToken)
+    {
+        var spec = state.State.Spec!;
+        try
+        {
+            LogRunning(logger, Id, state.State.Checkpoint is null ? "starting" : "resuming");
+            var graph = Graph.Parser.ParseFrom(await GrainFactory.GetGrain<IModelGrain>(spec.ModelHash).GetAsync()
+                ?? throw new InvalidOperationException($"no model was uploaded under hash {spec.ModelHash}"));
+            var storeKey = $"{spec.BoardKind}/{spec.ModelHash}";
+            var table = await TableAsync(spec, graph, storeKey);
+            var learner = GrainFactory.GetGrain<ILearnerGrain>(Id);
+            await learner.InitializeAsync(new LearnerSpec(spec.Strategy, spec.Seed, spec.Episodes, storeKey, spec.AllowInt8));
+            var exploration = new Exploration(
+                table,
+                spec.AllowInt8 ? table.Space : table.Space.WithoutInt8(),
+                new GrainLearner(learner, spec.Strategy),
+                new FarmPlanMeasurer(GrainFactory, Id, spec, storeKey, table),
+                ExplorationSpecCheck.Settings(spec, table, graph),
+                state.State.Checkpoint is { } json ? ExplorationCheckpoint.FromJson(json) : null,
+                _progress)
+            {
+                CheckpointAsync = async (checkpoint, _) =>
+                {
+                    state.State.Checkpoint = checkpoint.ToJson();
+                    await SaveProgressAsync(checkpoint.History);
+                },
+            };
+            var result = await exploration.RunAsync(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var baseline = await GrainFactory.GetGrain<IEpisodeGrain>($"{Id}/baseline").RunAsync(new EpisodeRequest(
+                Id, spec.BoardKind, spec.ModelHash, "", [], PlanFactory.Baseline(graph).ToByteArray(), spec.Warmup, spec.Repeats, spec.Seed, null, 0));
+            ExplorationOutcome.Apply(state.State, result, table, baseline.Reply is { } reply ? MeasureReply.Parser.ParseFrom(reply) : null);
+            await SaveProgressAsync(result.BestCostByEpisode);
+            await SetStatusAsync(ExplorationStatus.Completed);
+            await StopRemindingAsync();
+            LogCompleted(logger, Id, state.State.BestLatencyMs ?? double.NaN, state.State.BaselineLatencyMs ?? double.NaN);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Paused or cancelled: the state already says which, and the last checkpoint is where a resume starts.
+        }
+        catch (Exception e)
+        {
+            LogFailed(logger, Id, e);
+            state.State.Error = e.Message;
+            await SetStatusAsync(ExplorationStatus.Failed);
+        }
+    }
+
+    /// <summary>The shared table of this model on this board kind; the first exploration creates it from a board's design space.</summary>
+    private async Task<MeasurementTable> TableAsync(ExplorationSpec spec, Graph graph, string storeKey)
+    {
+        var store = GrainFactory.GetGrain<IMeasurementStoreGrain>(storeKey);
+        if (await store.GetTableAsync() is { } existing)
+        {
+            return MeasurementTable.Parse(existing, $"the measurement store {storeKey}");
+        }
+
+        var farm = GrainFactory.GetGrain<IBoardFarmGrain>(0);
+        var lease = await farm.LeaseAsync(spec.BoardKind, Id);
+        BoardSpace described;
+        try
+        {
+            described = await GrainFactory.GetGrain<IBoardGrain>(lease.BoardId).DescribeAsync(spec.ModelHash);
+        }
+        catch (Exception e)
+        {
+            await farm.ReleaseAsync(lease, boardFailed: true, e.Message);
+            throw;
+        }
+
+        await farm.ReleaseAsync(lease, boardFailed: false, null);
+        var hello = HelloReply.Parser.ParseFrom(described.Hello);
+        var space = SearchSpace.From(spec.ModelName, graph, DesignSpace.From(DesignSpaceReply.Parser.ParseFrom(described.DesignSpace), hello));
+        var table = new MeasurementTable(space, new BoardDescription(spec.BoardKind, hello.Isa, hello.Emulated, hello.ExecutorVersion, hello.Cores));
+        return MeasurementTable.Parse(await store.CreateAsync(table.ToJson()), $"the measurement store {storeKey}");
+    }
+
+    private async Task SaveProgressAsync(IReadOnlyList<double?> history)
+    {
+        if (_progress.Latest is { } progress)
+        {
+            (state.State.TableHits, state.State.BoardMeasurements, state.State.Failures) = (progress.TableHits, progress.BoardMeasurements, progress.Failures);
+            state.State.BestLatencyMs = progress.Best?.LatencyMs ?? state.State.BestLatencyMs;
+        }
+
+        state.State.History = [.. history];
+        state.State.Episode = history.Count;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        // The loop is not a request: keep the activation while it runs.
+        DelayDeactivation(TimeSpan.FromMinutes(30));
+    }
+
+    private async Task SetStatusAsync(ExplorationStatus status)
+    {
+        state.State.Status = status;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+    }
+
+    private async Task StopRemindingAsync()
+    {
+        if (await this.GetReminder(KeepAlive) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private ExplorationSummary Summary()
+    {
+        var s = state.State;
+        var live = s.Status == ExplorationStatus.Running ? _progress.Latest : null;
+        return new ExplorationSummary(
+            Id,
+            s.Spec,
+            s.Status,
+            Math.Max(s.Episode, live?.Episode ?? 0),
+            live?.TableHits ?? s.TableHits,
+            live?.BoardMeasurements ?? s.BoardMeasurements,
+            live?.Failures ?? s.Failures,
+            live?.Best?.LatencyMs ?? s.BestLatencyMs,
+            s.BaselineLatencyMs,
+            [.. s.History],
+            s.Error,
+            s.CreatedAt,
+            s.UpdatedAt);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "exploration {Id}: {What}")]
+    private static partial void LogRunning(ILogger logger, string id, string what);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "exploration {Id}: completed, best {BestMs:0.###} ms, baseline {BaselineMs:0.###} ms")]
+    private static partial void LogCompleted(ILogger logger, string id, double bestMs, double baselineMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "exploration {Id} failed")]
+    private static partial void LogFailed(ILogger logger, string id, Exception exception);
+}

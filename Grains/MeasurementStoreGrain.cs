@@ -1,0 +1,44 @@
+using Dsx.Search;
+using Dsx.Wire;
+
+namespace Dsx.Grains;
+
+/// <summary>
+/// The shared measurement table of one model on one board kind. Recording is keyed by request, so an episode that
+/// records again after a crash (its outcome was kept, the store write may not have been) counts once.
+/// </summary>
+public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames.Default)] IPersistentState<MeasurementStoreState> state)
+    : Grain, IMeasurementStoreGrain
+{
+    private MeasurementTable? _table;
+
+    public Task<string?> GetTableAsync() => Task.FromResult(state.State.Table);
+
+    public async Task<string> CreateAsync(string emptyTable)
+    {
+        if (state.State.Table is null)
+        {
+            state.State.Table = MeasurementTable.Parse(emptyTable, $"the new table of {this.GetPrimaryKeyString()}").ToJson();
+            await state.WriteStateAsync();
+        }
+
+        return state.State.Table;
+    }
+
+    public async Task RecordAsync(string requestKey, int[] plan, byte[] reply, double? predictedMs)
+    {
+        if (state.State.Keys.Contains(requestKey))
+        {
+            return;
+        }
+
+        var table = _table ??= MeasurementTable.Parse(
+            state.State.Table ?? throw new InvalidOperationException($"the store {this.GetPrimaryKeyString()} has no table yet"));
+        table.Record(new CandidatePlan(plan), MeasureReply.Parser.ParseFrom(reply), predictedMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        state.State.Table = table.ToJson();
+        state.State.Keys.Add(requestKey);
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<string>> GetRecordedKeysAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Keys]);
+}

@@ -1,0 +1,30 @@
+namespace Dsx.Silo;
+
+/// <summary>
+/// How a Dsx silo runs: where its state lives (one SQLite file by default), its ports on loopback, and the local
+/// boards it registers at start (each pinned to its own core; <see cref="LocalBoards"/> 0 registers none).
+/// </summary>
+public sealed record DsxSiloOptions
+{
+    public const int DefaultSiloPort = 11111;
+
+    public const int DefaultGatewayPort = 30000;
+
+    /// <summary>The SQLite file holding grain state and the measurement store.</summary>
+    public required string DatabasePath { get; init; }
+
+    public int SiloPort { get; init; } = DefaultSiloPort;
+
+    public int GatewayPort { get; init; } = DefaultGatewayPort;
+
+    /// <summary>Local boards registered at start, kind <see cref="LocalBoardKind"/>, ids <c>local-0</c>, <c>local-1</c>, ...</summary>
+    public int LocalBoards { get; init; }
+
+    public string LocalBoardKind { get; init; } = "local";
+
+    /// <summary>The executor local boards run; null: none are registered.</summary>
+    public string? ExecutorPath { get; init; }
+
+    /// <summary>How long a grain call may take: a measurement of a big model, or a wait for a board, is minutes.</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromMinutes(30);
+}
