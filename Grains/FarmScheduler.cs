@@ -66,6 +66,7 @@ public sealed class FarmScheduler(DateTimeOffset started)
 
         slot.Lease = null;
         slot.Exploration = null;
+        slot.FreedAt = ++_sequence;
         string? quarantined = null;
         if (boardFailed)
         {
@@ -121,7 +122,8 @@ public sealed class FarmScheduler(DateTimeOffset started)
 
     private void Dispatch(DateTimeOffset now)
     {
-        foreach (var slot in _boards.Values.Where(s => s.State == BoardState.Idle).OrderBy(s => s.Registration.Id, StringComparer.Ordinal))
+        // The board idle longest first, so a kind's boards share the work (and none goes stale unnoticed).
+        foreach (var slot in _boards.Values.Where(s => s.State == BoardState.Idle).OrderBy(s => s.FreedAt).ThenBy(s => s.Registration.Id, StringComparer.Ordinal).ToList())
         {
             var waiter = _waiters
                 .Where(w => w.Kind == slot.Registration.Kind)
@@ -162,6 +164,8 @@ public sealed class FarmScheduler(DateTimeOffset started)
         public string? Exploration { get; set; }
 
         public DateTimeOffset LeasedAt { get; set; }
+
+        public long FreedAt { get; set; }
 
         public int Measurements { get; set; }
 

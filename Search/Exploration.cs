@@ -113,7 +113,7 @@ public sealed class Exploration
             cancellationToken.ThrowIfCancellationRequested();
             var seed = seeds[_step];
             _episode++;
-            var result = await RunEpisodeAsync(seed, cancellationToken);
+            var result = await RunEpisodeAsync(seed, null, cancellationToken);
             _history.Add(_best?.Cost);
             Report(null);
             await _learner.ObserveAsync(_step, [result with { Plan = _table.Space.Translate(seed, _strategySpace) }], cancellationToken);
@@ -129,12 +129,20 @@ public sealed class Exploration
                 throw new InvalidOperationException($"strategy '{_learner.Name}' proposed {proposals.Count} plans when asked for {count}");
             }
 
+            // The plans of the batch the table cannot answer go to the board at once, so a farm measures them in parallel;
+            // their results are then taken in proposal order, as if measured one after another.
+            var plans = proposals.Select(p => _strategySpace.Translate(p, _table.Space)).ToList();
+            var now = _clock();
+            var pending = plans
+                .Select((plan, i) => _table.Trusts(plan, _settings.Trust, now) ? null : StartMeasurement(plan, MeasurementKeys.Episode(_episode + 1 + i), cancellationToken))
+                .ToList();
             var results = new List<EpisodeResult>(count);
-            foreach (var proposal in proposals)
+            for (var i = 0; i < plans.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 _episode++;
-                var result = await RunEpisodeAsync(_strategySpace.Translate(proposal, _table.Space), cancellationToken);
+                var proposal = proposals[i];
+                var result = await RunEpisodeAsync(plans[i], pending[i], cancellationToken);
                 // Layer indices are shared by both spaces; only the plan's choice indices differ.
                 results.Add(result with { Plan = proposal });
                 _history.Add(_best?.Cost);
@@ -162,9 +170,10 @@ public sealed class Exploration
             _failures);
     }
 
-    private async Task<EpisodeResult> RunEpisodeAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    /// <param name="pending">The plan's measurement, already started with the batch; null: answer from the table if it can.</param>
+    private async Task<EpisodeResult> RunEpisodeAsync(CandidatePlan plan, PendingMeasurement? pending, CancellationToken cancellationToken)
     {
-        if (_table.Trusts(plan, _settings.Trust, _clock()))
+        if (pending is null && _table.Trusts(plan, _settings.Trust, _clock()))
         {
             _tableHits++;
             var model = new AdditiveCostModel(_table, Objective);
@@ -183,7 +192,7 @@ public sealed class Exploration
             return new EpisodeResult(plan, costs, prediction.Cost);
         }
 
-        var measurement = await MeasureAsync(plan, MeasurementKeys.Episode(_episode), cancellationToken);
+        var measurement = await FinishAsync(plan, pending ?? StartMeasurement(plan, MeasurementKeys.Episode(_episode), cancellationToken));
         if (!measurement.Succeeded)
         {
             return new EpisodeResult(plan, [], double.PositiveInfinity, FailedLayer(plan, measurement.Failure));
@@ -211,10 +220,17 @@ public sealed class Exploration
     }
 
     /// <summary>Measures a plan on the board, records it into the table, and keeps its end-to-end figures as a confirmation.</summary>
-    private async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
+    private Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken) =>
+        FinishAsync(plan, StartMeasurement(plan, key, cancellationToken));
+
+    /// <summary>Asks the board, with the prediction the table makes before it knows the answer.</summary>
+    private PendingMeasurement StartMeasurement(CandidatePlan plan, string key, CancellationToken cancellationToken) =>
+        new(new AdditiveCostModel(_table).Predict(plan).LatencyMs, _measurer.MeasureAsync(plan, key, cancellationToken));
+
+    private async Task<PlanMeasurement> FinishAsync(CandidatePlan plan, PendingMeasurement pending)
     {
-        var predicted = new AdditiveCostModel(_table).Predict(plan).LatencyMs;
-        var measurement = await _measurer.MeasureAsync(plan, key, cancellationToken);
+        var predicted = pending.PredictedMs;
+        var measurement = await pending.Measurement;
         _boardMeasurements++;
         if (!measurement.Succeeded)
         {
@@ -449,6 +465,8 @@ public sealed class Exploration
         _progress?.Report(new ExplorationProgress(_episode, _settings.Episodes, _tableHits, _boardMeasurements, _failures, _best, note));
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record PendingMeasurement(double PredictedMs, Task<PlanMeasurement> Measurement);
 
     /// <summary>The end-to-end measurements of one plan.</summary>
     private sealed class Confirmation(double? predictedMs)

@@ -59,6 +59,19 @@ public sealed class ExplorationTests
     }
 
     [Fact]
+    public async Task The_plans_of_a_batch_the_table_cannot_answer_are_measured_at_once_and_taken_in_order()
+    {
+        var board = new SlowBoard(Board());
+        var strategy = new ScriptedStrategy(Aaa, Bbb, Ccc);
+
+        var result = await new Exploration(Table(), Space, strategy, board, Settings(3) with { Batch = 3, FinalRounds = 0 }, clock: () => 1000).RunAsync();
+
+        Assert.Equal(3, board.MostAtOnce);
+        Assert.Equal([Aaa, Bbb, Ccc], strategy.Observed.Select(r => r.Plan));
+        Assert.Equal([9.0, 7.0], result.BestCostByEpisode.Take(2).Select(c => c!.Value));
+    }
+
+    [Fact]
     public void A_checkpoint_survives_json()
     {
         var checkpoint = new ExplorationCheckpoint(
