@@ -9,4 +9,8 @@ public interface IEpisodeGrain : IGrainWithStringKey
 {
     [Alias("Run")]
     Task<EpisodeOutcome> RunAsync(EpisodeRequest request);
+
+    /// <summary>The kept outcome (null before the measurement completed): which board measured it, and the executor's reply.</summary>
+    [Alias("GetOutcome")]
+    Task<EpisodeOutcome?> GetOutcomeAsync();
 }

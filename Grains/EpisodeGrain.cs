@@ -54,6 +54,8 @@ public sealed partial class EpisodeGrain(
             $"measurement {key}: {MaxBoardAttempts} boards of kind '{request.BoardKind}' failed in a row: {string.Join("; ", failures)}");
     }
 
+    public Task<EpisodeOutcome?> GetOutcomeAsync() => Task.FromResult(state.State.Outcome?.Outcome);
+
     private async Task RecordAsync(string key, EpisodeRequest request, EpisodeOutcome outcome)
     {
         // The baseline has no store (its plan need not be in the search space).
