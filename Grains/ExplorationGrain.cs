@@ -181,20 +181,7 @@ public sealed partial class ExplorationGrain(
             return MeasurementTable.Parse(existing, $"the measurement store {storeKey}");
         }
 
-        var farm = GrainFactory.GetGrain<IBoardFarmGrain>(0);
-        var lease = await farm.LeaseAsync(spec.BoardKind, Id);
-        BoardSpace described;
-        try
-        {
-            described = await GrainFactory.GetGrain<IBoardGrain>(lease.BoardId).DescribeAsync(spec.ModelHash);
-        }
-        catch (Exception e)
-        {
-            await farm.ReleaseAsync(lease, boardFailed: true, e.Message);
-            throw;
-        }
-
-        await farm.ReleaseAsync(lease, boardFailed: false, null);
+        var described = await BoardWork.RunAsync(GrainFactory, spec.BoardKind, Id, $"describing {spec.ModelName}", board => board.DescribeAsync(spec.ModelHash));
         var hello = HelloReply.Parser.ParseFrom(described.Hello);
         var space = SearchSpace.From(spec.ModelName, graph, DesignSpace.From(DesignSpaceReply.Parser.ParseFrom(described.DesignSpace), hello));
         var table = new MeasurementTable(space, new BoardDescription(spec.BoardKind, hello.Isa, hello.Emulated, hello.ExecutorVersion, hello.Cores));

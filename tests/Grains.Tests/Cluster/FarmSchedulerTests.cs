@@ -1,0 +1,105 @@
+namespace Dsx.Grains.Tests.Cluster;
+
+public sealed class FarmSchedulerTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static BoardRegistration Board(string id, string kind = "a72") => new(id, kind, "local", "/x", null, null, null, null, null, null, null);
+
+    [Fact]
+    public async Task A_lease_on_a_kind_the_farm_lacks_fails_naming_the_kinds_it_has()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("b1"));
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => farm.LeaseAsync("a53", "x", T0));
+
+        Assert.Contains("no board of kind 'a53' (kinds: a72)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_freed_board_goes_to_the_exploration_served_least_so_a_later_one_is_not_starved()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("b1"));
+        var first = await farm.LeaseAsync("a72", "early", T0);
+        var early = Enumerable.Range(0, 3).Select(_ => farm.LeaseAsync("a72", "early", T0)).ToList();
+        var late = farm.LeaseAsync("a72", "late", T0);
+
+        farm.Release(first, false, null, T0);
+
+        Assert.True(late.IsCompletedSuccessfully);
+        Assert.All(early, t => Assert.False(t.IsCompleted));
+        farm.Release(await late, false, null, T0);
+        Assert.True(early[0].IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Boards_take_turns_and_three_failures_in_a_row_quarantine_one_until_restored()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("b1"));
+        farm.Add(Board("b2"));
+        var a = await farm.LeaseAsync("a72", "x", T0);
+        farm.Release(a, false, null, T0);
+        var b = await farm.LeaseAsync("a72", "x", T0);
+        Assert.NotEqual(a.BoardId, b.BoardId);
+        farm.Release(b, false, null, T0);
+
+        string? quarantined = null;
+        for (var i = 0; i < FarmScheduler.QuarantineAfter; i++)
+        {
+            var lease = await farm.LeaseAsync("a72", "x", T0);
+            // b1 fails every time; b2 succeeds: its successes do not reset b1's count.
+            quarantined ??= farm.Release(lease, lease.BoardId == "b1", lease.BoardId == "b1" ? "boom" : null, T0);
+            if (lease.BoardId == "b2")
+            {
+                i--;
+            }
+        }
+
+        Assert.Equal("b1", quarantined);
+        Assert.Equal(["b1"], farm.Quarantined());
+        Assert.All(Enumerable.Range(0, 3), _ => Assert.Equal("b2", Lease(farm)));
+        farm.Restore("b1");
+        Assert.Equal(BoardState.Idle, farm.List().Single(i => i.Registration.Id == "b1").State);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_is_taken_back_and_its_late_release_is_ignored()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("b1"));
+        var stale = await farm.LeaseAsync("a72", "x", T0);
+        var waiting = farm.LeaseAsync("a72", "y", T0);
+
+        farm.Expire(T0.AddMinutes(1));
+        var next = await waiting;
+        Assert.Null(farm.Release(stale, true, "late", T0));
+
+        Assert.Equal("y", farm.List().Single().Exploration);
+        Assert.Equal(0, farm.List().Single().Failures);
+        farm.Release(next, false, null, T0);
+    }
+
+    [Fact]
+    public async Task Removing_the_last_board_of_a_kind_fails_its_waiters()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("b1"));
+        await farm.LeaseAsync("a72", "x", T0);
+        var waiting = farm.LeaseAsync("a72", "y", T0);
+
+        farm.Remove("b1");
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => waiting);
+    }
+
+    private static string Lease(FarmScheduler farm)
+    {
+        var lease = farm.LeaseAsync("a72", "x", T0);
+        Assert.True(lease.IsCompletedSuccessfully);
+        farm.Release(lease.Result, false, null, T0);
+        return lease.Result.BoardId;
+    }
+}
