@@ -15,7 +15,7 @@ public static class BoardLaunches
         var launch = board.Launch switch
         {
             "local" => Pinned(ExecutorLaunch.Local(Need(board.Program, board, "program")), board.Cpus),
-            "qemu" => Pinned(ExecutorLaunch.Qemu(Need(board.Program, board, "program"), board.Cpu, QemuSysroot(board.Program!)), board.Cpus),
+            "qemu" => Pinned(ExecutorLaunch.Qemu(Need(board.Program, board, "program"), board.Cpu), board.Cpus),
             "ssh" => new ExecutorLaunch(
                 "ssh",
                 [
@@ -38,14 +38,6 @@ public static class BoardLaunches
     /// <summary>Local boards on one host are pinned to disjoint cores, so two measurements never share a core.</summary>
     private static ExecutorLaunch Pinned(ExecutorLaunch launch, string? cpus) =>
         cpus is null ? launch : launch with { Program = "taskset", Arguments = ["-c", cpus, launch.Program, .. launch.Arguments] };
-
-    /// <summary>The arm64 libraries extracted beside the aarch64 build (Kernels.Native/build/sysroot-arm64), else Debian's cross root.</summary>
-    private static string QemuSysroot(string executor)
-    {
-        var build = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(executor)));
-        var extracted = build is null ? null : Path.Combine(build, "sysroot-arm64");
-        return extracted is not null && Directory.Exists(extracted) ? extracted : "/usr/aarch64-linux-gnu";
-    }
 
     private static string Need(string? value, BoardRegistration board, string what) =>
         string.IsNullOrEmpty(value) ? throw Missing(board, what) : value;
