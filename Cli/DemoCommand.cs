@@ -1,18 +1,22 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 using Dsx.BoardHost;
+using Dsx.Grains;
 using Dsx.Model;
-using Dsx.Wire;
+using Dsx.Silo;
+using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dsx.Cli;
 
 /// <summary>
-/// <c>dsx demo</c>: measures the BLAS baseline and every single-library plan of a zoo model on the local
-/// executor and compares them: the paper's starting point, before any per-layer search.
+/// <c>dsx demo</c>: the whole system on one machine. Starts an embedded silo with one local board per core (state in a
+/// fresh SQLite file), explores a zoo model with Q-learning over the farm (the single-library plans measured first),
+/// shows its progress, and prints the best plan found against the BLAS baseline.
 /// </summary>
 internal static class DemoCommand
 {
-    private const double BytesPerMiB = 1024.0 * 1024.0;
-
     public static Command Create()
     {
         var model = new Option<string>("--model")
@@ -21,115 +25,91 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "mobilenet_v2",
         };
         model.AcceptOnlyFromAmong([.. ModelZoo.Names]);
-
-        var repeats = new Option<int>("--repeats")
+        var episodes = new Option<int>("--episodes") { Description = "Plans the search measures or answers from its table.", DefaultValueFactory = _ => 60 };
+        var boards = new Option<int>("--boards")
         {
-            Description = "Timed runs per plan (after one warm-up run); the table shows their median and minimum.",
-            DefaultValueFactory = _ => 5,
+            Description = "Local boards, each pinned to its own core; the search measures that many plans at a time.",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
         };
-        repeats.Validators.Add(r => RequirePositive(r, "--repeats"));
-
-        var threads = new Option<int>("--threads")
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per measurement (after one warm-up run).", DefaultValueFactory = _ => 5 };
+        var strategy = new Option<string>("--strategy") { Description = "random, greedy, qlearning or dqn.", DefaultValueFactory = _ => "qlearning" };
+        var int8 = new Option<bool>("--int8") { Description = "Allow INT8 layers (checked by the accuracy guard); by default the demo searches FP32." };
+        foreach (var option in new[] { episodes, boards, repeats })
         {
-            Description = "Threads every layer may use.",
-            DefaultValueFactory = _ => 1,
-        };
-        threads.Validators.Add(r => RequirePositive(r, "--threads"));
+            option.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() < 1)
+                {
+                    r.AddError($"{option.Name} must be at least 1.");
+                }
+            });
+        }
 
         var command = new Command(
             "demo",
-            "Start the local executor, measure the BLAS baseline plan and each single-library plan of a zoo model "
-            + "(every conv and FC layer on one library), and print a comparison table.")
+            "Start an embedded silo with local boards, explore a zoo model with Q-learning on them, and print the best plan against the BLAS baseline.")
         {
-            model, repeats, threads,
+            model, episodes, boards, repeats, strategy, int8,
         };
-        command.SetAction((result, cancellationToken) =>
-            RunAsync(result.GetValue(model)!, result.GetValue(repeats), result.GetValue(threads), cancellationToken));
+        command.SetAction((r, ct) => CliErrors.Guard(() => RunAsync(
+            r.GetValue(model)!, r.GetValue(episodes), r.GetValue(boards), r.GetValue(repeats), r.GetValue(strategy)!, r.GetValue(int8), ct)));
         return command;
     }
 
-    private static void RequirePositive(System.CommandLine.Parsing.OptionResult result, string name)
+    private static async Task<int> RunAsync(string modelName, int episodes, int boards, int repeats, string strategy, bool int8, CancellationToken cancellationToken)
     {
-        if (result.GetValueOrDefault<int>() < 1)
+        var folder = Path.Combine(Path.GetTempPath(), $"dsx-demo-{Environment.ProcessId}");
+        var options = new DsxSiloOptions
         {
-            result.AddError($"{name} must be at least 1.");
-        }
-    }
-
-    private static async Task<int> RunAsync(string modelName, int repeats, int threads, CancellationToken cancellationToken)
-    {
+            DatabasePath = Path.Combine(folder, "dsx.db"),
+            SiloPort = FreePort(),
+            GatewayPort = FreePort(),
+            LocalBoards = boards,
+            ExecutorPath = ExecutorLocator.Locate(),
+        };
         try
         {
-            return await MeasureAllAsync(modelName, repeats, threads, cancellationToken);
-        }
-        catch (Exception e) when (e is ExecutorNotFoundException or ExecutorFailureException or ExecutorErrorException or ProtocolVersionMismatchException)
-        {
-            await Console.Error.WriteLineAsync($"dsx: {e.Message}");
-            return ExitCodes.Failure;
-        }
-    }
-
-    private static async Task<int> MeasureAllAsync(string modelName, int repeats, int threads, CancellationToken cancellationToken)
-    {
-        var launch = ExecutorLaunch.Local(ExecutorLocator.Locate());
-        await Progress($"building {modelName} ...");
-        var graph = ModelZoo.Build(modelName);
-
-        await Progress($"starting {launch} ...");
-        await using var session = await BoardSession.StartAsync(launch, cancellationToken: cancellationToken);
-        PrintHello(session.Capabilities);
-
-        await Progress($"loading {modelName} ({graph.Nodes.Count} nodes) ...");
-        var loaded = await session.LoadModelAsync(graph, cancellationToken);
-
-        var results = await SingleLibraryComparison.MeasureAsync(
-            session, graph, loaded.Hash, threads, new MeasureOptions(Repeats: repeats), cancellationToken);
-        var table = new TextTable("plan", "median ms", "min ms", "peak MiB", "speedup");
-        var baselineMs = results.FirstOrDefault(r => r.IsBaseline)?.Reply?.EndToEnd.MedianMs;
-        foreach (var result in results.Where(r => r.SkipReason is null))
-        {
-            if (result.Outcome?.Failure is { } failure)
+            await Console.Error.WriteLineAsync($"starting an embedded silo with {boards} local board(s) on {options.ExecutorPath} ...");
+            using var silo = SiloCommand.Build(options, verbose: false);
+            await silo.StartAsync(cancellationToken);
+            try
             {
-                var why = failure.Kind == MeasurementFailureKind.ExecutorError ? $"{failure.ErrorCode}" : $"{failure.Kind}";
-                table.AddRow(result.Label, $"failed: {why}", "-", "-", "-");
-                continue;
+                var client = silo.Services.GetRequiredService<IClusterClient>();
+                var graph = ModelZoo.Build(modelName);
+                var hash = ModelHash.Of(graph);
+                await client.GetGrain<IModelGrain>(hash).PutAsync(graph.Name, graph.ToByteArray());
+                var spec = new ExplorationSpec(
+                    graph.Name, hash, options.LocalBoardKind, strategy, episodes, boards, "latency", int8, SeedPlans: true, Seed: 1, repeats, Warmup: 1,
+                    ConfirmTopK: 3, FinalRounds: 2, CalibrationSize: 8);
+                var id = $"demo-{graph.Name}";
+                await client.GetGrain<IExplorationGrain>(id).StartAsync(spec);
+                await Console.Error.WriteLineAsync(
+                    $"exploring {graph.Name} ({graph.Nodes.Count} nodes) with {strategy} for {episodes} episodes, {boards} plan(s) at a time ...");
+                return await ExplorationFollower.FollowAsync(client, id, cancellationToken);
             }
-
-            var measured = result.Reply!;
-            var medianMs = measured.EndToEnd.MedianMs;
-            table.AddRow(
-                result.Label,
-                Format(medianMs, "0.00"),
-                Format(measured.EndToEnd.MinMs, "0.00"),
-                Format(measured.Memory.PeakBytes / BytesPerMiB, "0.0"),
-                baselineMs is { } b ? $"{Format(b / medianMs, "0.00")}x" : "-");
+            finally
+            {
+                await silo.StopAsync(CancellationToken.None);
+            }
         }
-
-        Console.WriteLine();
-        Console.WriteLine($"{modelName}: end-to-end latency per plan ({repeats} timed runs, {threads} thread{(threads == 1 ? "" : "s")})");
-        Console.Write(table.Render());
-        if (SingleLibraryComparison.Fastest(results) is { } best)
+        finally
         {
-            var bestMs = best.Reply!.EndToEnd.MedianMs;
-            var versus = baselineMs is { } b ? $", {Format(b / bestMs, "0.00")}x the baseline" : "";
-            Console.WriteLine($"fastest single-library plan: {best.Label} ({Format(bestMs, "0.00")} ms{versus})");
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A demo's state is throw-away; a folder the OS cleans later is no failure.
+            }
         }
-
-        await Progress("shutting down the executor ...");
-        await session.ShutdownAsync(cancellationToken);
-        return results.Any(r => r.Outcome?.Failure is not null) ? ExitCodes.Failure : ExitCodes.Ok;
     }
 
-    private static void PrintHello(HelloReply hello)
+    /// <summary>A port nothing listens on now, so the demo never collides with a running 'dsx silo'.</summary>
+    private static int FreePort()
     {
-        Console.WriteLine($"executor {hello.ExecutorVersion} (protocol {hello.ProtocolVersion})");
-        Console.WriteLine($"  isa:        {hello.Isa}{(hello.Emulated ? "  [emulated: timings are not Cortex-A figures]" : "")}");
-        Console.WriteLine($"  cores:      {hello.Cores}");
-        Console.WriteLine($"  libraries:  {(hello.Libraries.Count == 0 ? "(none)" : string.Join(", ", hello.Libraries))}");
-        Console.WriteLine($"  primitives: {string.Join(", ", hello.Primitives.Select(p => p.Name))}");
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    private static Task Progress(string line) => Console.Error.WriteLineAsync(line);
-
-    private static string Format(double value, string format) => value.ToString(format, TextTable.Culture);
 }
