@@ -13,15 +13,26 @@ namespace Dsx.Search;
 /// A state first seen (a layer with inputs in new formats) starts from the layer's learned values per action instead of
 /// 0: an action's compute does not depend on its input formats, only its conversion does. Not in QS-DNN; see docs/search.md.
 /// </param>
+/// <param name="EstimateConversions">
+/// With <paramref name="ShareAcrossInputFormats"/>: an action untried in a state whose formats it must convert is valued at
+/// its best where it needed no conversion plus the conversion's reward measured in that state (by other actions of the
+/// same format), instead of as if the conversion were free. Not in QS-DNN; see docs/search.md.
+/// </param>
+/// <param name="AverageRewards">
+/// The update's reward is the mean of every measured reward of the state-action, not the replayed episode's own draw.
+/// Off by default: it learns faster early but converges worse (docs/search.md).
+/// </param>
 public sealed record QLearningOptions(
     double LearningRate = 0.05,
     double Discount = 1.0,
-    double ExplorationShare = 0.005,
+    double ExplorationShare = 0,
     double DecayStepShare = 0.005,
     double EpsilonStep = 0.1,
     double EpsilonFloor = 0.05,
     int ReplayEpisodes = 32,
-    bool ShareAcrossInputFormats = true)
+    bool ShareAcrossInputFormats = true,
+    bool EstimateConversions = true,
+    bool AverageRewards = false)
 {
     public static QLearningOptions Default { get; } = new();
 

@@ -38,7 +38,11 @@ public sealed class QLearningStrategy : ISearchStrategy
         _budget = episodeBudget;
         _options = options ?? QLearningOptions.Default;
         _formatIndex = space.Formats.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
-        _q = [.. space.Layers.Select(l => new QTable(l.Choices.Count, _options.ShareAcrossInputFormats))];
+        _q = [.. space.Layers.Select(l => new QTable(
+            l.Choices.Count,
+            _options.ShareAcrossInputFormats,
+            [.. l.Choices.Select(c => _formatIndex[c.Format])],
+            _options.EstimateConversions ? (key, action) => NeedsConversion(l, key, action) : null))];
         _forbidden = [.. space.Layers.Select(l => new bool[l.Choices.Count])];
     }
 
@@ -158,6 +162,11 @@ public sealed class QLearningStrategy : ISearchStrategy
 
         var episode = new Episode([.. plan.Choices], states, rewards);
         _memory.Add(episode);
+        for (var i = 0; i < plan.Count; i++)
+        {
+            _q[i].Observe(states[i], plan[i], rewards[i]);
+        }
+
         return episode;
     }
 
@@ -166,7 +175,8 @@ public sealed class QLearningStrategy : ISearchStrategy
         for (var i = episode.Choices.Length - 1; i >= 0; i--)
         {
             var future = i == episode.Choices.Length - 1 ? 0 : BestValue(i + 1, episode.States[i + 1]);
-            _q[i].Update(episode.States[i], episode.Choices[i], episode.Rewards[i] + (_options.Discount * future), _options.LearningRate);
+            var reward = _options.AverageRewards ? _q[i].MeanReward(episode.States[i], episode.Choices[i]) : episode.Rewards[i];
+            _q[i].Update(episode.States[i], episode.Choices[i], reward + (_options.Discount * future), _options.LearningRate);
         }
     }
 
@@ -215,19 +225,44 @@ public sealed class QLearningStrategy : ISearchStrategy
         return key;
     }
 
+    /// <summary>Whether <paramref name="action"/> at <paramref name="layer"/> converts its inputs, in the formats <paramref name="state"/> encodes.</summary>
+    private bool NeedsConversion(SearchLayer layer, ulong state, int action)
+    {
+        var from = new TensorFormat[layer.Inputs.Count];
+        for (var k = 0; k < from.Length; k++)
+        {
+            from[k] = _space.Formats[(int)((state >> (k * BitsPerFormat)) & ((1UL << BitsPerFormat) - 1))];
+        }
+
+        return MeasurementTable.NeedsConversion(layer, from, layer.Choices[action].Format);
+    }
+
     private sealed record Episode(int[] Choices, int[] States, double[] Rewards);
 
     /// <summary>
     /// One layer's Q values: a row per state seen, in the order first seen. With <paramref name="share"/>, an action
     /// not yet tried in a state is valued at its best over the states that tried it (0 where none did): optimistic, as
     /// the best is usually the state whose format needs no conversion, but bounded by what the action costs.
+    /// With <paramref name="needsConversion"/> (<see cref="QLearningOptions.EstimateConversions"/>), such an action is
+    /// valued at its best where it converted nothing plus the conversion's reward measured in this state, so that the
+    /// policy stops trying every format mismatch as if converting were free. Measured rewards are kept per state-action
+    /// (means for <see cref="QLearningOptions.AverageRewards"/> and the conversion estimates); they are not saved but
+    /// rebuilt from the stored episodes on restore.
     /// </summary>
-    private sealed class QTable(int actions, bool share)
+    private sealed class QTable(int actions, bool share, int[] actionFormats, Func<ulong, int, bool>? needsConversion)
     {
         private readonly Dictionary<ulong, int> _rows = [];
         private readonly List<ulong> _keys = [];
         private readonly List<double[]> _values = [];
         private readonly List<int[]> _visits = [];
+        private readonly List<double[]> _rewardSums = [];
+        private readonly List<int[]> _observations = [];
+        private readonly List<bool[]> _converts = [];
+        private readonly double[] _bestUnconverted = new double[actions];
+        // Measured rewards of each action where it needed no conversion, and, per (state, action), where it did.
+        private readonly double[] _unconvertedSums = new double[actions];
+        private readonly int[] _unconvertedCounts = new int[actions];
+        private readonly Dictionary<ulong, double> _conversionCache = [];
         private readonly double[] _bestTried = new double[actions];
         private readonly bool[] _stale = Enumerable.Repeat(true, actions).ToArray();
 
@@ -239,10 +274,56 @@ public sealed class QLearningStrategy : ISearchStrategy
                 _keys.Add(state);
                 _values.Add(new double[actions]);
                 _visits.Add(new int[actions]);
+                _rewardSums.Add(new double[actions]);
+                _observations.Add(new int[actions]);
+                _converts.Add([.. Enumerable.Range(0, actions).Select(a => needsConversion?.Invoke(state, a) ?? false)]);
             }
 
             return row;
         }
+
+        /// <summary>Records a measured reward (not a replay); rebuilt from the stored episodes on restore.</summary>
+        public void Observe(int row, int action, double reward)
+        {
+            _rewardSums[row][action] += reward;
+            _observations[row][action]++;
+            if (!_converts[row][action])
+            {
+                _unconvertedSums[action] += reward;
+                _unconvertedCounts[action]++;
+            }
+
+            _conversionCache.Clear();
+        }
+
+        /// <summary>
+        /// The reward share of converting the inputs of state <paramref name="row"/> for <paramref name="action"/>: over
+        /// the actions of the same format measured in that state, their reward there minus their mean unconverted reward.
+        /// 0 (free, so optimistic) until one such pair is measured; never above 0.
+        /// </summary>
+        private double ConversionReward(int row, int action)
+        {
+            var cacheKey = ((ulong)row << 32) | (uint)action;
+            if (_conversionCache.TryGetValue(cacheKey, out var cached))
+            {
+                return cached;
+            }
+
+            double sum = 0;
+            var count = 0;
+            for (var b = 0; b < actions; b++)
+            {
+                if (_observations[row][b] > 0 && _unconvertedCounts[b] > 0 && _converts[row][b] && actionFormats[b] == actionFormats[action])
+                {
+                    sum += _rewardSums[row][b] - (_observations[row][b] * _unconvertedSums[b] / _unconvertedCounts[b]);
+                    count += _observations[row][b];
+                }
+            }
+
+            return _conversionCache[cacheKey] = count == 0 ? 0 : Math.Min(0, sum / count);
+        }
+
+        public double MeanReward(int row, int action) => _rewardSums[row][action] / _observations[row][action];
 
         public double Value(int row, int action)
         {
@@ -255,15 +336,25 @@ public sealed class QLearningStrategy : ISearchStrategy
             {
                 // Recomputed, not kept as a running value: the same from a restored state as from an uninterrupted run.
                 var best = double.NegativeInfinity;
+                var bestUnconverted = double.NegativeInfinity;
                 for (var r = 0; r < _values.Count; r++)
                 {
                     if (_visits[r][action] > 0)
                     {
                         best = Math.Max(best, _values[r][action]);
+                        if (!_converts[r][action])
+                        {
+                            bestUnconverted = Math.Max(bestUnconverted, _values[r][action]);
+                        }
                     }
                 }
 
-                (_bestTried[action], _stale[action]) = (double.IsNegativeInfinity(best) ? 0 : best, false);
+                (_bestTried[action], _bestUnconverted[action], _stale[action]) = (double.IsNegativeInfinity(best) ? 0 : best, bestUnconverted, false);
+            }
+
+            if (needsConversion is not null && !double.IsNegativeInfinity(_bestUnconverted[action]))
+            {
+                return _bestUnconverted[action] + (_converts[row][action] ? ConversionReward(row, action) : 0);
             }
 
             return _bestTried[action];
@@ -299,6 +390,12 @@ public sealed class QLearningStrategy : ISearchStrategy
             _keys.Clear();
             _values.Clear();
             _visits.Clear();
+            _rewardSums.Clear();
+            _observations.Clear();
+            _converts.Clear();
+            Array.Clear(_unconvertedSums);
+            Array.Clear(_unconvertedCounts);
+            _conversionCache.Clear();
             var rows = r.ReadInt32();
             for (var n = 0; n < rows; n++)
             {
