@@ -1,0 +1,23 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dsx.Grains.Tests.Process;
+
+/// <summary>Loopback ports nobody listens on, so a test's silo does not collide with a developer's (30000) or another test's.</summary>
+internal static class FreePorts
+{
+    /// <summary>Distinct ports: all listeners are open at once, so the OS cannot hand out the same one twice.</summary>
+    public static int[] Pick(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
+    }
+}
