@@ -58,19 +58,25 @@ internal static class BoardsCommand
         var host = new Option<string>("--host") { Description = "ssh/tcp: the board's host." };
         var port = new Option<int?>("--port") { Description = "ssh (default 22) / tcp: the port." };
         var user = new Option<string>("--user") { Description = "ssh: the user." };
+        var identityFile = new Option<string>("--identity-file") { Description = "ssh: the board's private key, a file on the silo's host (ssh -i)." };
+        var knownHosts = new Option<string>("--known-hosts")
+        {
+            Description = "ssh: the known-hosts file for the board, on the silo's host (a new host key is added, a changed one refused).",
+        };
         var token = new Option<string>("--token") { Description = "tcp: the executor's --token." };
         var cpu = new Option<string>("--cpu") { Description = "qemu: the -cpu model (e.g. cortex-a72)." };
         var cpus = new Option<string>("--cpus") { Description = "local/qemu: cores to pin the executor to (taskset list, e.g. 2 or 2-3)." };
         var gateway = ClientVerb.GatewayOption();
         var command = new Command("add", "Register a board (or replace one with the same id); it persists across silo restarts.")
         {
-            id, kind, launch, program, host, port, user, token, cpu, cpus, gateway,
+            id, kind, launch, program, host, port, user, identityFile, knownHosts, token, cpu, cpus, gateway,
         };
         command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
         {
             var board = new BoardRegistration(
                 r.GetValue(id)!, r.GetValue(kind)!, r.GetValue(launch)!, r.GetValue(program) is { } p && r.GetValue(launch) != "ssh" ? Path.GetFullPath(p) : r.GetValue(program),
-                r.GetValue(host), r.GetValue(port), r.GetValue(user), r.GetValue(token), r.GetValue(cpu), r.GetValue(cpus), null);
+                r.GetValue(host), r.GetValue(port), r.GetValue(user), r.GetValue(token), r.GetValue(cpu), r.GetValue(cpus), null,
+                FullPath(r.GetValue(identityFile)), FullPath(r.GetValue(knownHosts)));
             await client.GetGrain<IBoardFarmGrain>(0).AddAsync(board);
             await Console.Error.WriteLineAsync($"added board '{board.Id}' (kind {board.Kind}, {Describe(board)})");
             return ExitCodes.Ok;
@@ -96,11 +102,14 @@ internal static class BoardsCommand
         return command;
     }
 
+    /// <summary>Absolute, as the silo (another working directory) reads it; the client usually runs on the silo's host.</summary>
+    private static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
+
     /// <summary>The launch without secrets (a tcp board's token stays out).</summary>
     private static string Describe(BoardRegistration b) => b.Launch switch
     {
         "tcp" => $"tcp://{b.Host}:{b.Port}",
-        "ssh" => $"ssh {(b.User is null ? "" : b.User + "@")}{b.Host}:{b.Port ?? 22} {b.Program}",
+        "ssh" => $"ssh {(b.User is null ? "" : b.User + "@")}{b.Host}:{b.Port ?? 22} {b.Program}{(b.IdentityFile is null ? "" : " key " + b.IdentityFile)}",
         "qemu" => $"qemu {b.Cpu} {b.Program}{(b.Cpus is null ? "" : " cpus " + b.Cpus)}",
         _ => $"{b.Launch} {b.Program}{(b.Cpus is null ? "" : " cpus " + b.Cpus)}",
     };

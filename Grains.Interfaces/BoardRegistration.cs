@@ -4,7 +4,9 @@ namespace Dsx.Grains;
 /// A board of the farm: its id and kind (<c>x86-local</c>, <c>cortex-a72</c>, ...) and how to start its executor:
 /// <c>local</c> (Program = the executor), <c>qemu</c> (Program = an aarch64 executor, Cpu = the qemu -cpu model),
 /// <c>ssh</c> (Host, Port, User, Program on the remote host), <c>tcp</c> (Host, Port, Token of an executor started with
-/// --listen). Cpus: the cores a local board is pinned to (taskset list, e.g. <c>0</c> or <c>2-3</c>).
+/// --listen). Cpus: the cores a local board is pinned to (taskset list, e.g. <c>0</c> or <c>2-3</c>). IdentityFile and
+/// KnownHostsFile (ssh, files on the silo's host): the board's own client key and host-key file, so each board of a lab
+/// can have its key and the silo user's ~/.ssh is neither needed nor written.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Dsx.BoardRegistration")]
 public sealed record BoardRegistration(
@@ -18,4 +20,6 @@ public sealed record BoardRegistration(
     [property: Id(7)] string? Token,
     [property: Id(8)] string? Cpu,
     [property: Id(9)] string? Cpus,
-    [property: Id(10)] IReadOnlyDictionary<string, string>? Environment);
+    [property: Id(10)] IReadOnlyDictionary<string, string>? Environment,
+    [property: Id(11)] string? IdentityFile = null,
+    [property: Id(12)] string? KnownHostsFile = null);

@@ -119,7 +119,17 @@ public sealed partial class BoardGrain(
         var launch = BoardLaunches.For(registration);
         var command = launch.ToString();
         LogStarting(logger, registration.Id, command);
-        _session = await BoardSession.StartAsync(launch);
+        try
+        {
+            _session = await BoardSession.StartAsync(launch);
+        }
+        catch (ExecutorFailureException e) when (LastLine(e.Failure.StderrTail) is { } said)
+        {
+            // The farm keeps a failure's first line (LastError), but why a board would not start is what its launcher
+            // said last on stderr (ssh's "Connection refused", a missing library): it goes into that line.
+            throw new ExecutorFailureException(e.Failure with { Detail = $"{e.Failure.Detail}; {said}" }, e);
+        }
+
         return _session;
     }
 
@@ -143,6 +153,9 @@ public sealed partial class BoardGrain(
 
         return graph;
     }
+
+    private static string? LastLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
 
     /// <summary>The failure's first line: the executor's stderr tail is for a human reading one failure, not for a loop's report.</summary>
     private static EpisodeOutcome Failed(MeasurementFailure failure, string board) =>

@@ -6,6 +6,9 @@ namespace Dsx.Grains;
 /// <summary>How a registered board's executor is started (<see cref="BoardRegistration.Launch"/>).</summary>
 public static class BoardLaunches
 {
+    /// <summary>How long ssh may take to connect to a board before it gives up with an error.</summary>
+    public const int SshConnectTimeoutSeconds = 15;
+
     public static IReadOnlyList<string> Kinds { get; } = ["local", "qemu", "ssh", "tcp"];
 
     /// <exception cref="ArgumentException">An unknown launch, or one missing what it needs; the message says what.</exception>
@@ -15,15 +18,8 @@ public static class BoardLaunches
         var launch = board.Launch switch
         {
             "local" => Pinned(ExecutorLaunch.Local(Need(board.Program, board, "program")), board.Cpus),
-            "qemu" => Pinned(ExecutorLaunch.Qemu(Need(board.Program, board, "program"), board.Cpu), board.Cpus),
-            "ssh" => new ExecutorLaunch(
-                "ssh",
-                [
-                    "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new",
-                    "-p", (board.Port ?? 22).ToString(CultureInfo.InvariantCulture),
-                    board.User is null ? Need(board.Host, board, "host") : $"{board.User}@{Need(board.Host, board, "host")}",
-                    Need(board.Program, board, "program"), "--stdio",
-                ]),
+            "qemu" => Pinned(Emulated(ExecutorLaunch.Qemu(Need(board.Program, board, "program"), board.Cpu)), board.Cpus),
+            "ssh" => Ssh(board),
             "tcp" => ExecutorLaunch.Tcp(Need(board.Host, board, "host"), board.Port ?? throw Missing(board, "port"), Need(board.Token, board, "token")),
             _ => throw new ArgumentException($"board '{board.Id}': unknown launch '{board.Launch}'; known: {string.Join(", ", Kinds)}"),
         };
@@ -34,6 +30,40 @@ public static class BoardLaunches
 
         return launch;
     }
+
+    /// <summary>
+    /// <c>ssh [options] [user@]host program --stdio</c>: the protocol runs over ssh's stdin/stdout. BatchMode, so a
+    /// missing key fails at once instead of waiting for a password; accept-new, so a new board needs no manual step but
+    /// a changed host key is refused; a connect timeout, so an unreachable board fails rather than hangs.
+    /// </summary>
+    private static ExecutorLaunch Ssh(BoardRegistration board)
+    {
+        var host = Need(board.Host, board, "host");
+        List<string> arguments =
+        [
+            "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o", $"ConnectTimeout={SshConnectTimeoutSeconds}",
+            "-p", (board.Port ?? 22).ToString(CultureInfo.InvariantCulture),
+        ];
+        if (board.IdentityFile is { Length: > 0 } identity)
+        {
+            // Only this key: an agent with many keys would otherwise exhaust the server's MaxAuthTries first.
+            arguments.AddRange(["-i", identity, "-o", "IdentitiesOnly=yes"]);
+        }
+
+        if (board.KnownHostsFile is { Length: > 0 } knownHosts)
+        {
+            arguments.AddRange(["-o", $"UserKnownHostsFile={knownHosts}"]);
+        }
+
+        arguments.AddRange([board.User is null ? host : $"{board.User}@{host}", Need(board.Program, board, "program"), "--stdio"]);
+        return new ExecutorLaunch("ssh", arguments);
+    }
+
+    /// <summary>
+    /// Told, not left to the executor's own guess (an x86 vendor in /proc/cpuinfo), which a qemu that emulates
+    /// /proc/cpuinfo defeats: timings under qemu must never pass for the emulated CPU's.
+    /// </summary>
+    private static ExecutorLaunch Emulated(ExecutorLaunch launch) => launch with { Arguments = [.. launch.Arguments, "--emulated"] };
 
     /// <summary>Local boards on one host are pinned to disjoint cores, so two measurements never share a core.</summary>
     private static ExecutorLaunch Pinned(ExecutorLaunch launch, string? cpus) =>
