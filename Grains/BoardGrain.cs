@@ -157,9 +157,21 @@ public sealed partial class BoardGrain(
     private static string? LastLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
 
-    /// <summary>The failure's first line: the executor's stderr tail is for a human reading one failure, not for a loop's report.</summary>
-    private static EpisodeOutcome Failed(MeasurementFailure failure, string board) =>
-        new(null, failure.Layer, failure.ToString().Split('\n')[0], null, board, false);
+    /// <summary>
+    /// A failure the plan caused (a typed error, a crash naming the layer it was in) is the episode's outcome. An executor
+    /// that died or hung without naming a layer is the board's failure: thrown, so the request goes to another board and
+    /// the farm counts it against this one. The failure's first line only: the stderr tail is for a human reading one failure.
+    /// </summary>
+    private static EpisodeOutcome Failed(MeasurementFailure failure, string board)
+    {
+        var line = failure.ToString().Split('\n')[0];
+        if (failure.Kind != MeasurementFailureKind.ExecutorError && failure.Layer.Length == 0)
+        {
+            throw new IOException($"the executor died outside any layer: {line}");
+        }
+
+        return new(null, failure.Layer, line, null, board, false);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "board {Board}: starting {Launch}")]
     private static partial void LogStarting(ILogger logger, string board, string launch);

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Dsx.BoardHost;
 using Dsx.BoardHost.Tests;
 using Dsx.Model;
@@ -103,6 +104,37 @@ public sealed class ExplorationClusterTests
         Assert.True(broken.Failures >= FarmScheduler.QuarantineAfter);
         Assert.Contains("/nonexistent/dsx-executor", broken.LastError, StringComparison.Ordinal);
         Assert.All(await cluster.MeasurementsAsync(hash), m => Assert.Equal("local-0", m.Board));
+    }
+
+    [ExecutorFact, SupportedOSPlatform("linux")]
+    public async Task A_board_whose_executor_keeps_crashing_is_quarantined_and_its_episodes_run_on_another()
+    {
+        // The executor sees only the first 200 bytes of its input (dd passes them on unbuffered, head would hold them): the
+        // handshake, then part of a model, so it dies during every model load, without a layer to blame.
+        var script = Path.Combine(Path.GetTempPath(), $"dsx-crashing-executor-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(script, $"#!/bin/sh\ndd bs=1 count=200 status=none | exec '{ExecutorLocator.Locate()}' \"$@\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            await using var cluster = await DsxTestCluster.StartAsync(localBoards: 1);
+            await cluster.Farm.AddAsync(new BoardRegistration("crashing", "local", "local", script, null, null, null, null, null, null, null));
+            var hash = await cluster.UploadAsync("tiny_cnn");
+
+            await cluster.Client.GetGrain<IExplorationGrain>("c").StartAsync(DsxTestCluster.Spec("tiny_cnn", hash, episodes: 8, batch: 2));
+            var summary = await cluster.WaitAsync("c", Limit);
+
+            Assert.Equal(ExplorationStatus.Completed, summary.Status);
+            Assert.Equal(8, summary.Episode);
+            Assert.Equal(0, summary.Failures);
+            var crashing = Assert.Single(await cluster.Farm.ListAsync(), b => b.Registration.Id == "crashing");
+            Assert.Equal(BoardState.Quarantined, crashing.State);
+            Assert.Equal(0, crashing.Measurements);
+            Assert.All(await cluster.MeasurementsAsync(hash), m => Assert.Equal("local-0", m.Board));
+        }
+        finally
+        {
+            File.Delete(script);
+        }
     }
 
     [ExecutorFact]

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
-namespace Dsx.Grains.Tests.Process;
+namespace Dsx.Grains.Tests.SiloProcesses;
 
 /// <summary>An Orleans client in the test process, connected to a silo process's gateway on loopback (what the dsx client verbs do).</summary>
 internal sealed class GatewayClient : IAsyncDisposable

@@ -3,7 +3,7 @@ using System.Globalization;
 using Dsx.BoardHost;
 using OsProcess = System.Diagnostics.Process;
 
-namespace Dsx.Grains.Tests.Process;
+namespace Dsx.Grains.Tests.SiloProcesses;
 
 /// <summary>
 /// <c>dotnet dsx.dll silo</c> as a child process, the way a user runs it, so that it can be killed for real: its

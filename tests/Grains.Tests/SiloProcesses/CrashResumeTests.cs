@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Dsx.BoardHost;
+using Dsx.BoardHost.Tests;
 using Dsx.Grains.Tests.Storage;
 using Dsx.Model;
 using Dsx.Search;
@@ -8,7 +9,7 @@ using Dsx.Wire;
 using Google.Protobuf;
 using Xunit.Abstractions;
 
-namespace Dsx.Grains.Tests.Process;
+namespace Dsx.Grains.Tests.SiloProcesses;
 
 /// <summary>
 /// Crash and resume (DESIGN.md, "Storage and cluster"): a silo process running an exploration on the real executor is

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Dsx.Grains.Tests.Process;
+namespace Dsx.Grains.Tests.SiloProcesses;
 
 /// <summary>Loopback ports nobody listens on, so a test's silo does not collide with a developer's (30000) or another test's.</summary>
 internal static class FreePorts
