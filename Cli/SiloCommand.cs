@@ -1,15 +1,21 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Dsx.BoardHost;
 using Dsx.Silo;
+using Dsx.Silo.Postgres;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dsx.Cli;
 
 /// <summary>
-/// <c>dsx silo</c>: hosts a Dsx silo on this machine until Ctrl-C or SIGTERM: grain state and the measurement store in
-/// one SQLite file, the gateway on loopback, and optionally local boards on this machine's executor. Explorations
-/// that were running when the silo stopped resume.
+/// <c>dsx silo</c>: hosts a Dsx silo on this machine until Ctrl-C or SIGTERM, and optionally local boards on this
+/// machine's executor. Alone: grain state and the measurement store in one SQLite file, ports on loopback. With
+/// <c>--cluster</c>: one of several hosts, with membership, grain state and reminders in PostgreSQL (schema created on
+/// first start) and ports on an address the other hosts reach. Explorations that were running when a silo stopped resume.
 /// </summary>
 internal static class SiloCommand
 {
@@ -17,11 +23,34 @@ internal static class SiloCommand
     {
         var database = new Option<string>("--db")
         {
-            Description = "The SQLite file for grain state and measurements (created if missing).",
+            Description = "The SQLite file for grain state and measurements (created if missing; unused with --cluster).",
             DefaultValueFactory = _ => Path.Combine(".dsx", "dsx.db"),
         };
-        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port (loopback).", DefaultValueFactory = _ => DsxSiloOptions.DefaultSiloPort };
-        var gatewayPort = new Option<int>("--gateway-port") { Description = "Port the dsx client verbs connect to (loopback).", DefaultValueFactory = _ => DsxSiloOptions.DefaultGatewayPort };
+        var cluster = new Option<string>("--cluster")
+        {
+            Description = "Join a cluster of several hosts whose membership, grain state and reminders live in PostgreSQL: "
+                + "postgres://USER:PASSWORD@HOST:PORT/DB or an Npgsql connection string (Host=...;Username=...). The schema is created on first start.",
+        };
+        var clusterId = new Option<string>("--cluster-id")
+        {
+            Description = "With --cluster: silos with the same id in the same database form one cluster.",
+            DefaultValueFactory = _ => DsxClusterOptions.DefaultClusterId,
+        };
+        var serviceId = new Option<string>("--service-id")
+        {
+            Description = "With --cluster: whose grain state and reminders these are; keep it across redeployments.",
+            DefaultValueFactory = _ => DsxClusterOptions.DefaultServiceId,
+        };
+        var address = new Option<string>("--address")
+        {
+            Description = "With --cluster: the IP address this silo listens on and the other hosts reach it at (default: this host's first non-loopback IPv4).",
+        };
+        var failureDetection = new Option<double?>("--failure-detection")
+        {
+            Description = "With --cluster: seconds a silent silo has before the others declare it dead and take over its work (default: Orleans', tens of seconds).",
+        };
+        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port.", DefaultValueFactory = _ => DsxSiloOptions.DefaultSiloPort };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Port the dsx client verbs connect to.", DefaultValueFactory = _ => DsxSiloOptions.DefaultGatewayPort };
         var localBoards = new Option<int>("--local-boards")
         {
             Description = "Register this many boards of kind 'local' on this machine's executor, each pinned to its own core (0: none; "
@@ -47,33 +76,39 @@ internal static class SiloCommand
                 r.AddError("--local-boards must not be negative.");
             }
         });
+        failureDetection.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } seconds && !(seconds >= 1 && seconds <= 3600))
+            {
+                r.AddError("--failure-detection must be between 1 and 3600 seconds.");
+            }
+        });
 
         var command = new Command("silo", "Host a Dsx silo (Orleans) on this machine until Ctrl-C: explorations, the board farm, the measurement store.")
         {
-            database, siloPort, gatewayPort, localBoards, verbose,
+            database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, verbose,
         };
-        command.SetAction((r, ct) => CliErrors.Guard(() => RunAsync(
-            new DsxSiloOptions
-            {
-                DatabasePath = Path.GetFullPath(r.GetValue(database)!),
-                SiloPort = r.GetValue(siloPort),
-                GatewayPort = r.GetValue(gatewayPort),
-                LocalBoards = r.GetValue(localBoards),
-                ExecutorPath = r.GetValue(localBoards) > 0 ? ExecutorLocator.Locate() : null,
-            },
-            r.GetValue(verbose),
-            ct)));
+        command.SetAction((r, ct) => CliErrors.Guard(() =>
+        {
+            var clusterOptions = r.GetValue(cluster) is { } clusterText
+                ? ClusterOptions(clusterText, r.GetValue(clusterId)!, r.GetValue(serviceId)!, r.GetValue(address), r.GetValue(failureDetection))
+                : r.GetValue(address) is not null || r.GetValue(failureDetection) is not null
+                    ? throw new UsageException("--address and --failure-detection only apply with --cluster (alone, a silo listens on loopback).")
+                    : null;
+            return RunAsync(
+                new DsxSiloOptions
+                {
+                    DatabasePath = Path.GetFullPath(r.GetValue(database)!),
+                    Cluster = clusterOptions,
+                    SiloPort = r.GetValue(siloPort),
+                    GatewayPort = r.GetValue(gatewayPort),
+                    LocalBoards = r.GetValue(localBoards),
+                    ExecutorPath = r.GetValue(localBoards) > 0 ? ExecutorLocator.Locate() : null,
+                },
+                r.GetValue(verbose),
+                ct);
+        }));
         return command;
-    }
-
-    private static async Task<int> RunAsync(DsxSiloOptions options, bool verbose, CancellationToken cancellationToken)
-    {
-        using var host = Build(options, verbose);
-        await host.StartAsync(cancellationToken);
-        await Console.Error.WriteLineAsync(
-            $"dsx silo: up; gateway 127.0.0.1:{options.GatewayPort}, state in {options.DatabasePath}, {options.LocalBoards} local board(s). Ctrl-C stops.");
-        await host.WaitForShutdownAsync(cancellationToken);
-        return ExitCodes.Ok;
     }
 
     /// <summary>The silo's host (also the embedded silo of <c>dsx demo</c>).</summary>
@@ -83,4 +118,91 @@ internal static class SiloCommand
             .ConfigureLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning))
             .UseConsoleLifetime()
             .Build();
+
+    private static async Task<int> RunAsync(DsxSiloOptions options, bool verbose, CancellationToken cancellationToken)
+    {
+        if (options.Cluster is { } clustered)
+        {
+            try
+            {
+                // Also done by the silo at start; first here, so an unusable server is one line, not Orleans' error logs.
+                await PostgresSchema.EnsureAsync(clustered.ConnectionString, cancellationToken);
+            }
+            catch (PostgresClusterException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
+
+        using var host = Build(options, verbose);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (Causes(e).OfType<PostgresClusterException>().FirstOrDefault() is { } cause)
+        {
+            // Orleans wraps what failed in its start-up lifecycle; the cause alone says what to fix.
+            throw new IOException(cause.Message, cause);
+        }
+
+        var state = options.Cluster is { } cluster
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"cluster '{cluster.ClusterId}' on PostgreSQL {PostgresConnectionString.Describe(cluster.ConnectionString)}, silo {cluster.Address}:{options.SiloPort}, gateway {cluster.Address}:{options.GatewayPort}")
+            : string.Create(CultureInfo.InvariantCulture, $"gateway 127.0.0.1:{options.GatewayPort}, state in {options.DatabasePath}");
+        await Console.Error.WriteLineAsync($"dsx silo: up; {state}, {options.LocalBoards} local board(s). Ctrl-C stops.");
+        await host.WaitForShutdownAsync(cancellationToken);
+        return ExitCodes.Ok;
+    }
+
+    /// <exception cref="UsageException">A malformed connection string or address.</exception>
+    private static DsxClusterOptions ClusterOptions(string connection, string clusterId, string serviceId, string? address, double? failureDetection)
+    {
+        string connectionString;
+        try
+        {
+            connectionString = PostgresConnectionString.Parse(connection);
+        }
+        catch (PostgresClusterException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        foreach (var (name, value) in new[] { ("--cluster-id", clusterId), ("--service-id", serviceId) })
+        {
+            if (string.IsNullOrWhiteSpace(value) || value.Length > 150)
+            {
+                throw new UsageException($"{name} must be 1 to 150 characters.");
+            }
+        }
+
+        return new DsxClusterOptions
+        {
+            ConnectionString = connectionString,
+            ClusterId = clusterId,
+            ServiceId = serviceId,
+            Address = address is null ? DefaultAddress()
+                : IPAddress.TryParse(address, out var parsed) ? parsed
+                : throw new UsageException($"--address '{address}' is not an IP address (e.g. 192.168.1.20)."),
+            FailureDetection = failureDetection is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+        };
+    }
+
+    /// <summary>The first IPv4 address of an interface that is up and not loopback: what other hosts on the LAN dial.</summary>
+    private static IPAddress DefaultAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+        ?? throw new UsageException("this host has no non-loopback IPv4 address for the other silos to reach; give --address.");
+
+    private static IEnumerable<Exception> Causes(Exception e)
+    {
+        yield return e;
+        var inner = e is AggregateException aggregate ? aggregate.InnerExceptions : (IEnumerable<Exception>)(e.InnerException is null ? [] : [e.InnerException]);
+        foreach (var cause in inner.SelectMany(Causes))
+        {
+            yield return cause;
+        }
+    }
 }

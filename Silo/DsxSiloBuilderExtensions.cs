@@ -1,4 +1,5 @@
 using Dsx.Grains;
+using Dsx.Silo.Postgres;
 using Dsx.Silo.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -9,12 +10,17 @@ namespace Dsx.Silo;
 /// <summary>Configures an Orleans silo as a Dsx silo: clustering, storage, reminders, timeouts, and what runs at start.</summary>
 public static class DsxSiloBuilderExtensions
 {
-    /// <summary>A one-machine silo: localhost clustering on the options' ports, plus <see cref="AddDsx"/>.</summary>
+    /// <summary>
+    /// A one-machine silo (localhost clustering on the options' ports, plus <see cref="AddDsx"/>), or with
+    /// <see cref="DsxSiloOptions.Cluster"/> one of several hosts: clustering, grain state and reminders on PostgreSQL.
+    /// </summary>
     public static ISiloBuilder UseDsx(this ISiloBuilder builder, DsxSiloOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseLocalhostClustering(options.SiloPort, options.GatewayPort).AddDsx(options);
+        return options.Cluster is { } cluster
+            ? builder.UsePostgresCluster(cluster, options.SiloPort, options.GatewayPort).AddDsxRuntime(options)
+            : builder.UseLocalhostClustering(options.SiloPort, options.GatewayPort).AddDsx(options);
     }
 
     /// <summary>Everything but clustering (which a test cluster or a multi-host deployment sets its own way).</summary>
@@ -25,6 +31,13 @@ public static class DsxSiloBuilderExtensions
         return builder
             .AddSqliteGrainStorage(StorageNames.Default, options.DatabasePath)
             .UseInMemoryReminderService()
+            .AddDsxRuntime(options);
+    }
+
+    /// <summary>What every Dsx silo has whatever its storage: call timeouts and the start-up task.</summary>
+    private static ISiloBuilder AddDsxRuntime(this ISiloBuilder builder, DsxSiloOptions options)
+    {
+        return builder
             .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout)
             .AddStartupTask((services, cancellationToken) => SiloStartup.RunAsync(services.GetRequiredService<IGrainFactory>(), options, cancellationToken));
     }

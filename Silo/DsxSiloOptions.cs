@@ -10,8 +10,11 @@ public sealed record DsxSiloOptions
 
     public const int DefaultGatewayPort = 30000;
 
-    /// <summary>The SQLite file holding grain state and the measurement store.</summary>
+    /// <summary>The SQLite file holding grain state and the measurement store (unused with <see cref="Cluster"/>).</summary>
     public required string DatabasePath { get; init; }
+
+    /// <summary>Null: this machine alone (localhost clustering, SQLite). Set: one of several hosts on PostgreSQL.</summary>
+    public DsxClusterOptions? Cluster { get; init; }
 
     public int SiloPort { get; init; } = DefaultSiloPort;
 

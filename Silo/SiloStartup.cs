@@ -16,7 +16,9 @@ public static class SiloStartup
         if (options.ExecutorPath is { } executor)
         {
             var farm = grains.GetGrain<IBoardFarmGrain>(0);
-            foreach (var board in LocalBoards(options.LocalBoards, options.LocalBoardKind, executor, Environment.ProcessorCount))
+            // Hosts of one cluster share the farm: their local boards need ids of their own, or each would replace the other's.
+            var host = options.Cluster is { } cluster ? string.Create(CultureInfo.InvariantCulture, $"{cluster.Address}:{options.SiloPort}") : null;
+            foreach (var board in LocalBoards(options.LocalBoards, options.LocalBoardKind, executor, Environment.ProcessorCount, host))
             {
                 await farm.AddAsync(board);
             }
@@ -29,9 +31,12 @@ public static class SiloStartup
         }
     }
 
-    /// <summary>Local boards on one host get disjoint cores (round-robin when there are more boards than cores).</summary>
-    public static IReadOnlyList<BoardRegistration> LocalBoards(int count, string kind, string executor, int cores) =>
+    /// <summary>
+    /// Local boards on one host get disjoint cores (round-robin when there are more boards than cores). Ids are
+    /// <c>KIND-N</c>, or <c>KIND-N@HOST</c> when <paramref name="host"/> names this silo among several.
+    /// </summary>
+    public static IReadOnlyList<BoardRegistration> LocalBoards(int count, string kind, string executor, int cores, string? host = null) =>
         [.. Enumerable.Range(0, count).Select(i => new BoardRegistration(
-            string.Create(CultureInfo.InvariantCulture, $"{kind}-{i}"), kind, "local", executor, null, null, null, null, null,
+            string.Create(CultureInfo.InvariantCulture, $"{kind}-{i}{(host is null ? "" : "@" + host)}"), kind, "local", executor, null, null, null, null, null,
             (i % Math.Max(1, cores)).ToString(CultureInfo.InvariantCulture), null))];
 }
