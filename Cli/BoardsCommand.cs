@@ -20,9 +20,10 @@ internal static class BoardsCommand
     private static Command List()
     {
         var gateway = ClientVerb.GatewayOption();
+        var clusterId = ClientVerb.ClusterIdOption();
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
-        var command = new Command("list", "Every board: id, kind, launch, state, current exploration, measurements, failures.") { gateway, json };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        var command = new Command("list", "Every board: id, kind, launch, state, current exploration, measurements, failures.") { gateway, clusterId, json };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             var boards = await client.GetGrain<IBoardFarmGrain>(0).ListAsync();
             if (r.GetValue(json))
@@ -67,11 +68,12 @@ internal static class BoardsCommand
         var cpu = new Option<string>("--cpu") { Description = "qemu: the -cpu model (e.g. cortex-a72)." };
         var cpus = new Option<string>("--cpus") { Description = "local/qemu: cores to pin the executor to (taskset list, e.g. 2 or 2-3)." };
         var gateway = ClientVerb.GatewayOption();
+        var clusterId = ClientVerb.ClusterIdOption();
         var command = new Command("add", "Register a board (or replace one with the same id); it persists across silo restarts.")
         {
-            id, kind, launch, program, host, port, user, identityFile, knownHosts, token, cpu, cpus, gateway,
+            id, kind, launch, program, host, port, user, identityFile, knownHosts, token, cpu, cpus, gateway, clusterId,
         };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             var board = new BoardRegistration(
                 r.GetValue(id)!, r.GetValue(kind)!, r.GetValue(launch)!, r.GetValue(program) is { } p && r.GetValue(launch) != "ssh" ? Path.GetFullPath(p) : r.GetValue(program),
@@ -88,8 +90,9 @@ internal static class BoardsCommand
     {
         var id = new Argument<string>("id") { Description = "The board to remove." };
         var gateway = ClientVerb.GatewayOption();
-        var command = new Command("remove", "Remove a board from the farm and stop its executor.") { id, gateway };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        var clusterId = ClientVerb.ClusterIdOption();
+        var command = new Command("remove", "Remove a board from the farm and stop its executor.") { id, gateway, clusterId };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             if (!await client.GetGrain<IBoardFarmGrain>(0).RemoveAsync(r.GetValue(id)!))
             {

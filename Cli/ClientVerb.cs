@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dsx.Silo;
 
 namespace Dsx.Cli;
 
@@ -11,10 +12,19 @@ internal static class ClientVerb
         DefaultValueFactory = _ => ClusterConnection.DefaultGateway,
     };
 
-    public static Task<int> RunAsync(string gateway, Func<IClusterClient, Task<int>> verb, CancellationToken cancellationToken) =>
+    public static Option<string> ClusterIdOption() => new("--cluster-id")
+    {
+        Description = $"The cluster id the silo was started with ('dsx silo --cluster-id'; default {DsxClusterOptions.DefaultClusterId}).",
+        DefaultValueFactory = _ => DsxClusterOptions.DefaultClusterId,
+    };
+
+    /// <summary>Runs a verb against the silo at the gateway and cluster id the parse result names.</summary>
+    public static Task<int> RunAsync(ParseResult result, Func<IClusterClient, Task<int>> verb, CancellationToken cancellationToken) =>
         CliErrors.Guard(async () =>
         {
-            await using var connection = await ClusterConnection.ConnectAsync(gateway, cancellationToken);
+            var gateway = result.GetValue<string>("--gateway")!;
+            var clusterId = result.GetValue<string>("--cluster-id")!;
+            await using var connection = await ClusterConnection.ConnectAsync(gateway, clusterId, cancellationToken);
             try
             {
                 return await verb(connection.Client);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Dsx.Silo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,12 +19,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<ClusterConnection> ConnectAsync(string gateway, CancellationToken cancellationToken)
+    public static async Task<ClusterConnection> ConnectAsync(string gateway, string clusterId, CancellationToken cancellationToken)
     {
         var endpoint = ParseEndpoint(gateway);
         var host = new HostBuilder()
             .UseOrleansClient(client => client
                 .UseStaticClustering(endpoint)
+                .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, DsxClusterOptions.DefaultServiceId))
                 .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(30)))
             .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Critical))
             .Build();
@@ -35,7 +37,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
             throw new IOException(
-                $"no silo answers at {gateway} ({e.Message.Split('\n')[0].TrimEnd('.')}): start one with 'dsx silo', or give --gateway HOST:PORT", e);
+                $"no silo of cluster '{clusterId}' answers at {gateway} ({e.Message.Split('\n')[0].TrimEnd('.')}): start one with 'dsx silo', "
+                + "or give --gateway HOST:PORT and --cluster-id", e);
         }
 
         return new ClusterConnection(host);

@@ -15,8 +15,9 @@ internal static class ExplorationCommands
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var follow = new Option<bool>("--follow") { Description = "With an id: show progress until it ends, then its report." };
         var gateway = ClientVerb.GatewayOption();
-        var command = new Command("status", "The explorations and how far each is, or one in detail.") { id, json, follow, gateway };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        var clusterId = ClientVerb.ClusterIdOption();
+        var command = new Command("status", "The explorations and how far each is, or one in detail.") { id, json, follow, gateway, clusterId };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             if (r.GetValue(id) is { } one)
             {
@@ -50,14 +51,15 @@ internal static class ExplorationCommands
     {
         var id = new Argument<string>("id") { Description = "The exploration." };
         var gateway = ClientVerb.GatewayOption();
+        var clusterId = ClientVerb.ClusterIdOption();
         var what = verb switch
         {
             "pause" => "Pause an exploration after its measurements in flight; 'dsx resume' continues it from its last step.",
             "resume" => "Resume a paused (or failed) exploration from its last step.",
             _ => "Cancel an exploration for good (its measurements stay in the store).",
         };
-        var command = new Command(verb, what) { id, gateway };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        var command = new Command(verb, what) { id, gateway, clusterId };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             await KnownAsync(client, r.GetValue(id)!);
             var grain = client.GetGrain<IExplorationGrain>(r.GetValue(id)!);
@@ -78,8 +80,9 @@ internal static class ExplorationCommands
         var id = new Argument<string>("id") { Description = "The exploration." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var gateway = ClientVerb.GatewayOption();
-        var command = new Command("report", "The best plan per layer against the baseline, the accuracy verdict and the Pareto front.") { id, json, gateway };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        var clusterId = ClientVerb.ClusterIdOption();
+        var command = new Command("report", "The best plan per layer against the baseline, the accuracy verdict and the Pareto front.") { id, json, gateway, clusterId };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             await KnownAsync(client, r.GetValue(id)!);
             var report = await client.GetGrain<IExplorationGrain>(r.GetValue(id)!).GetReportAsync();
@@ -94,8 +97,9 @@ internal static class ExplorationCommands
         var id = new Argument<string>("id") { Description = "The exploration." };
         var output = new Option<string>("--output", "-o") { Description = "The plan file to write (as read by 'dsx run --plan').", Required = true };
         var gateway = ClientVerb.GatewayOption();
-        var command = new Command("export", "Write an exploration's best plan as a plan file.") { id, output, gateway };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        var clusterId = ClientVerb.ClusterIdOption();
+        var command = new Command("export", "Write an exploration's best plan as a plan file.") { id, output, gateway, clusterId };
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             await KnownAsync(client, r.GetValue(id)!);
             var report = await client.GetGrain<IExplorationGrain>(r.GetValue(id)!).GetReportAsync();

@@ -36,14 +36,15 @@ internal static class ExploreCommand
         var follow = new Option<bool>("--follow") { Description = "Show progress until the exploration ends, then its report." };
         var inputShape = new Option<string[]>("--input-shape") { Description = "ONNX models only: NAME=1x3x224x224 (repeatable)." };
         var gateway = ClientVerb.GatewayOption();
+        var clusterId = ClientVerb.ClusterIdOption();
         var command = new Command(
             "explore",
             "Start an exploration on the cluster: the learner proposes plans, the farm's boards of the kind measure them, the best is confirmed end-to-end.")
         {
             model, boardKind, strategy, episodes, batch, objective, noInt8, noSeeds, seed, repeats, warmup, confirmTop, finalRounds, calibrationSize,
-            id, follow, inputShape, gateway,
+            id, follow, inputShape, gateway, clusterId,
         };
-        command.SetAction((r, ct) => ClientVerb.RunAsync(r.GetValue(gateway)!, async client =>
+        command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             var graph = ModelSource.Load(r.GetValue(model)!, r.GetValue(inputShape) ?? []);
             var hash = ModelHash.Of(graph);

@@ -20,7 +20,9 @@ public static class DsxSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
         return options.Cluster is { } cluster
             ? builder.UsePostgresCluster(cluster, options.SiloPort, options.GatewayPort).AddDsxRuntime(options)
-            : builder.UseLocalhostClustering(options.SiloPort, options.GatewayPort).AddDsx(options);
+            : builder
+                .UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: DsxClusterOptions.DefaultServiceId, clusterId: DsxClusterOptions.DefaultClusterId)
+                .AddDsx(options);
     }
 
     /// <summary>Everything but clustering (which a test cluster or a multi-host deployment sets its own way).</summary>
