@@ -18,8 +18,10 @@ public interface IBoardFarmGrain : IGrainWithIntegerKey
     Task<IReadOnlyList<BoardInfo>> ListAsync();
 
     /// <summary>Waits for a free healthy board of the kind; fails at once when the farm has none of that kind.</summary>
+    /// <param name="holder">Who asks (an episode's key). A holder that asks again while it still holds a board lost its
+    /// lease (its silo died mid-measurement): that board is taken back first, instead of waiting out the lease timeout.</param>
     [Alias("Lease")]
-    Task<BoardLease> LeaseAsync(string kind, string explorationId);
+    Task<BoardLease> LeaseAsync(string kind, string explorationId, string holder);
 
     /// <param name="boardFailed">The board itself failed (executor would not start, crashed, hung), not the plan.</param>
     [Alias("Release")]

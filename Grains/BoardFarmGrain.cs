@@ -59,7 +59,8 @@ public sealed partial class BoardFarmGrain(
 
     public Task<IReadOnlyList<BoardInfo>> ListAsync() => Task.FromResult(_queue.List());
 
-    public Task<BoardLease> LeaseAsync(string kind, string explorationId) => _queue.LeaseAsync(kind, explorationId, DateTimeOffset.UtcNow);
+    public Task<BoardLease> LeaseAsync(string kind, string explorationId, string holder) =>
+        _queue.LeaseAsync(kind, explorationId, DateTimeOffset.UtcNow, holder);
 
     public Task ReleaseAsync(BoardLease lease, bool boardFailed, string? failure)
     {

@@ -9,13 +9,14 @@ internal static class BoardWork
 {
     public const int MaxBoardAttempts = 5;
 
-    public static async Task<T> RunAsync<T>(IGrainFactory grains, string kind, string explorationId, string what, Func<IBoardGrain, Task<T>> work)
+    /// <param name="holder">Names this piece of work the same way if it is asked again (see <see cref="IBoardFarmGrain.LeaseAsync"/>).</param>
+    public static async Task<T> RunAsync<T>(IGrainFactory grains, string kind, string explorationId, string holder, Func<IBoardGrain, Task<T>> work)
     {
         var farm = grains.GetGrain<IBoardFarmGrain>(0);
         var failures = new List<string>();
         while (failures.Count < MaxBoardAttempts)
         {
-            var lease = await farm.LeaseAsync(kind, explorationId);
+            var lease = await farm.LeaseAsync(kind, explorationId, holder);
             T result;
             try
             {
@@ -34,6 +35,6 @@ internal static class BoardWork
         }
 
         throw new InvalidOperationException(
-            $"{what}: {MaxBoardAttempts} boards of kind '{kind}' failed in a row: {string.Join("; ", failures)}");
+            $"{holder}: {MaxBoardAttempts} boards of kind '{kind}' failed in a row: {string.Join("; ", failures)}");
     }
 }

@@ -18,7 +18,7 @@ public sealed class EpisodeGrain([PersistentState("episode", StorageNames.Defaul
             return kept.Outcome with { Replayed = true };
         }
 
-        var outcome = await BoardWork.RunAsync(GrainFactory, request.BoardKind, request.ExplorationId, $"measurement {key}", board => board.MeasureAsync(request));
+        var outcome = await BoardWork.RunAsync(GrainFactory, request.BoardKind, request.ExplorationId, key, board => board.MeasureAsync(request));
         state.State.Outcome = new KeptOutcome(request.Plan, outcome);
         await state.WriteStateAsync();
         await RecordAsync(key, request, outcome);

@@ -181,7 +181,7 @@ public sealed partial class ExplorationGrain(
             return MeasurementTable.Parse(existing, $"the measurement store {storeKey}");
         }
 
-        var described = await BoardWork.RunAsync(GrainFactory, spec.BoardKind, Id, $"describing {spec.ModelName}", board => board.DescribeAsync(spec.ModelHash));
+        var described = await BoardWork.RunAsync(GrainFactory, spec.BoardKind, Id, $"{Id}/describe", board => board.DescribeAsync(spec.ModelHash));
         var hello = HelloReply.Parser.ParseFrom(described.Hello);
         var space = SearchSpace.From(spec.ModelName, graph, DesignSpace.From(DesignSpaceReply.Parser.ParseFrom(described.DesignSpace), hello));
         var table = new MeasurementTable(space, new BoardDescription(spec.BoardKind, hello.Isa, hello.Emulated, hello.ExecutorVersion, hello.Cores));

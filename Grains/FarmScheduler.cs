@@ -42,14 +42,20 @@ public sealed class FarmScheduler(DateTimeOffset started)
     }
 
     /// <exception cref="InvalidOperationException">The farm has no board of this kind.</exception>
-    public Task<BoardLease> LeaseAsync(string kind, string explorationId, DateTimeOffset now)
+    /// <param name="holder">Who asks; null: anonymous. A holder asking again while holding a board lost that lease: it is taken back.</param>
+    public Task<BoardLease> LeaseAsync(string kind, string explorationId, DateTimeOffset now, string? holder = null)
     {
         if (!_boards.Values.Any(b => b.Registration.Kind == kind))
         {
             return Task.FromException<BoardLease>(NoBoard(kind));
         }
 
-        var waiter = new Waiter(kind, explorationId, ++_sequence, new TaskCompletionSource<BoardLease>(TaskCreationOptions.RunContinuationsAsynchronously));
+        foreach (var orphan in _boards.Values.Where(s => holder is not null && s.Lease is not null && s.Holder == holder))
+        {
+            (orphan.Lease, orphan.Exploration, orphan.Holder, orphan.State) = (null, null, null, BoardState.Idle);
+        }
+
+        var waiter = new Waiter(kind, explorationId, holder, ++_sequence, new TaskCompletionSource<BoardLease>(TaskCreationOptions.RunContinuationsAsynchronously));
         _waiters.Add(waiter);
         Dispatch(now);
         return waiter.Lease.Task;
@@ -66,6 +72,7 @@ public sealed class FarmScheduler(DateTimeOffset started)
 
         slot.Lease = null;
         slot.Exploration = null;
+        slot.Holder = null;
         slot.FreedAt = ++_sequence;
         string? quarantined = null;
         if (boardFailed)
@@ -99,7 +106,7 @@ public sealed class FarmScheduler(DateTimeOffset started)
     {
         foreach (var slot in _boards.Values.Where(s => s.Lease is not null && s.LeasedAt < cutoff))
         {
-            (slot.Lease, slot.Exploration, slot.State) = (null, null, BoardState.Idle);
+            (slot.Lease, slot.Exploration, slot.Holder, slot.State) = (null, null, null, BoardState.Idle);
         }
 
         Dispatch(cutoff);
@@ -138,7 +145,7 @@ public sealed class FarmScheduler(DateTimeOffset started)
 
             _waiters.Remove(waiter);
             var lease = new BoardLease(slot.Registration.Id, Guid.NewGuid());
-            (slot.State, slot.Lease, slot.Exploration, slot.LeasedAt) = (BoardState.Busy, lease.LeaseId, waiter.Exploration, now);
+            (slot.State, slot.Lease, slot.Exploration, slot.Holder, slot.LeasedAt) = (BoardState.Busy, lease.LeaseId, waiter.Exploration, waiter.Holder, now);
             _lastServed[waiter.Exploration] = ++_sequence;
             waiter.Lease.TrySetResult(lease);
         }
@@ -151,7 +158,7 @@ public sealed class FarmScheduler(DateTimeOffset started)
             $"the farm has no board of kind '{kind}' ({(kinds.Count == 0 ? "it has no boards" : "kinds: " + string.Join(", ", kinds))}); add one with 'dsx boards add'");
     }
 
-    private sealed record Waiter(string Kind, string Exploration, long Sequence, TaskCompletionSource<BoardLease> Lease);
+    private sealed record Waiter(string Kind, string Exploration, string? Holder, long Sequence, TaskCompletionSource<BoardLease> Lease);
 
     private sealed class Slot(BoardRegistration registration)
     {
@@ -162,6 +169,8 @@ public sealed class FarmScheduler(DateTimeOffset started)
         public Guid? Lease { get; set; }
 
         public string? Exploration { get; set; }
+
+        public string? Holder { get; set; }
 
         public DateTimeOffset LeasedAt { get; set; }
 

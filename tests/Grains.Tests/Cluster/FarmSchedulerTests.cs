@@ -83,6 +83,21 @@ public sealed class FarmSchedulerTests
     }
 
     [Fact]
+    public async Task A_holder_asking_again_gets_back_the_board_it_lost_instead_of_waiting_for_the_lease_timeout()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("b1"));
+        var lost = await farm.LeaseAsync("a72", "x", T0, "x/e3");
+
+        var again = farm.LeaseAsync("a72", "x", T0, "x/e3");
+
+        Assert.True(again.IsCompletedSuccessfully);
+        Assert.Equal("b1", (await again).BoardId);
+        Assert.Null(farm.Release(lost, true, "from the dead silo", T0));
+        Assert.Equal(0, farm.List().Single().Failures);
+    }
+
+    [Fact]
     public async Task Removing_the_last_board_of_a_kind_fails_its_waiters()
     {
         var farm = new FarmScheduler(T0);
