@@ -1,4 +1,5 @@
 using Dsx.BoardHost;
+using Dsx.Grains.Tests.SiloProcesses;
 
 namespace Dsx.Grains.Tests.Postgres;
 
@@ -19,10 +20,6 @@ internal static class PostgresAvailability
     /// <summary>The newest /usr/lib/postgresql/VERSION/bin holding initdb and pg_ctl, or null.</summary>
     public static string? BinDirectory { get; } = FindBinDirectory();
 
-    /// <summary>The built dsx.dll of this checkout (Cli/bin/Release/net10.0), or null when there is no checkout above the tests.</summary>
-    public static string? CliPath { get; } =
-        ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory) is { } root ? Path.Combine(root, "Cli", "bin", "Release", "net10.0", "dsx.dll") : null;
-
     private static string? Probe()
     {
         var missing = new List<string>();
@@ -40,9 +37,10 @@ internal static class PostgresAvailability
             missing.Add(reason);
         }
 
-        if (CliPath is null || !File.Exists(CliPath))
+        // SiloProcess says where dsx.dll is, so the probe checks the very file the silos will be started from.
+        if (SiloProcess.DsxDll is not { } dll || !File.Exists(dll))
         {
-            missing.Add($"the dsx command line ({CliPath ?? "Cli/bin/Release/net10.0/dsx.dll"}; dotnet build Dsx.sln -c Release)");
+            missing.Add($"the dsx command line ({SiloProcess.DsxDll ?? "Cli/bin/<configuration>/<framework>/dsx.dll"}; dotnet build Dsx.sln)");
         }
 
         if (missing.Count == 0 || Environment.GetEnvironmentVariable(RequireVariable) == "1")

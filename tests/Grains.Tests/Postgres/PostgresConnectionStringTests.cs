@@ -1,3 +1,4 @@
+using Dsx.Grains.Tests.SiloProcesses;
 using Dsx.Silo.Postgres;
 using Npgsql;
 
@@ -49,7 +50,7 @@ public sealed class PostgresConnectionStringTests
     [Fact]
     public async Task A_server_that_does_not_answer_is_named_in_one_line()
     {
-        var port = FreePorts.Take(1)[0];
+        var port = FreePorts.Pick(1)[0];
         var e = await Assert.ThrowsAsync<PostgresClusterException>(
             () => PostgresSchema.EnsureAsync(PostgresConnectionString.Parse($"postgres://u:secret@127.0.0.1:{port}/d"), CancellationToken.None));
         Assert.StartsWith($"cannot reach PostgreSQL at 127.0.0.1:{port}/d", e.Message, StringComparison.Ordinal);

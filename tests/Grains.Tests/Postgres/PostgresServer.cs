@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Dsx.Grains.Tests.SiloProcesses;
 using Npgsql;
 
 namespace Dsx.Grains.Tests.Postgres;
@@ -44,7 +45,7 @@ internal sealed class PostgresServer : IAsyncDisposable
         var bin = PostgresAvailability.BinDirectory ?? throw new InvalidOperationException(PostgresAvailability.SkipReason ?? "no PostgreSQL binaries");
         var folder = Path.Combine(Path.GetTempPath(), "dsx-pg-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var server = new PostgresServer(bin, folder, FreePorts.Take(1)[0]);
+        var server = new PostgresServer(bin, folder, FreePorts.Pick(1)[0]);
         try
         {
             await server.InitAndStartAsync();

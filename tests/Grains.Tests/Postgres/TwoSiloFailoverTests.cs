@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using System.Net;
+using System.Globalization;
 using Dsx.BoardHost;
+using Dsx.Grains.Tests.SiloProcesses;
 using Dsx.Model;
 using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -36,10 +34,10 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         await server.CreateDatabaseAsync("dsx");
         Log(clock, $"PostgreSQL up on port {server.Port}");
 
-        var ports = FreePorts.Take(4);
+        var ports = FreePorts.Pick(4);
         // Both start at once: their first starts create the schema concurrently, which must not break either.
-        using var a = SiloProcess.Start("a", server.Url("dsx"), ClusterId, ports[0], ports[1], executor, FailureDetection);
-        using var b = SiloProcess.Start("b", server.Url("dsx"), ClusterId, ports[2], ports[3], executor, FailureDetection);
+        await using var a = StartSilo("a", server, ports[0], ports[1], executor);
+        await using var b = StartSilo("b", server, ports[2], ports[3], executor);
         try
         {
             await Task.WhenAll(a.WaitUntilUpAsync(TimeSpan.FromSeconds(60)), b.WaitUntilUpAsync(TimeSpan.FromSeconds(60)));
@@ -53,10 +51,19 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         }
     }
 
+    private static SiloProcess StartSilo(string name, PostgresServer server, int siloPort, int gatewayPort, string executor) =>
+        SiloProcess.Start(
+            name, siloPort, gatewayPort,
+            [
+                "--cluster", server.Url("dsx"), "--cluster-id", ClusterId, "--address", "127.0.0.1",
+                "--failure-detection", FailureDetection.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--local-boards", "1",
+            ],
+            new Dictionary<string, string> { [ExecutorLocator.EnvironmentVariable] = executor });
+
     private async Task RunAsync(PostgresServer server, SiloProcess a, SiloProcess b, Stopwatch clock)
     {
-        using var client = await ConnectAsync(server.ConnectionString("dsx"));
-        var grains = client.Services.GetRequiredService<IClusterClient>();
+        await using var client = await ConnectAsync(server.ConnectionString("dsx"));
+        var grains = client.Grains;
         var management = grains.GetGrain<IManagementGrain>(0);
         Assert.Equal(2, (await management.GetHosts(onlyActive: true)).Count);
 
@@ -76,7 +83,7 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         var host = await management.GetActivationAddress(exploration) ?? throw new InvalidOperationException("the exploration grain is not active");
         var (victim, survivor) = host.Endpoint.Port == a.SiloPort ? (a, b) : (b, a);
         Assert.Equal(victim.SiloPort, host.Endpoint.Port);
-        victim.Kill();
+        await victim.KillAsync();
         Log(clock, $"killed silo {victim.Name} (host of the exploration) at episode {before.Episode}/{spec.Episodes}");
 
         await using (var early = new NpgsqlConnection(server.ConnectionString("dsx")))
@@ -109,27 +116,20 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
             "OrleansMembershipTable does not hold exactly one active silo");
     }
 
-    private static async Task<IHost> ConnectAsync(string connectionString)
-    {
+    private static Task<GatewayClient> ConnectAsync(string connectionString) =>
         // The client finds the gateways in the membership table too, so it moves to the survivor's when one dies.
-        var host = new HostBuilder()
-            .UseOrleansClient(client => client
-                .Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = ClusterId;
-                    o.ServiceId = "dsx";
-                })
-                .UseAdoNetClustering(o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = connectionString;
-                })
-                .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2)))
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Critical))
-            .Build();
-        await host.StartAsync();
-        return host;
-    }
+        GatewayClient.ConnectAsync(client => client
+            .Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = "dsx";
+            })
+            .UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            })
+            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2)));
 
     /// <summary>Polls the summary (which activates the grain if needed, but only the reminder restarts its loop).</summary>
     private static async Task<ExplorationSummary> PollAsync(IExplorationGrain exploration, Func<ExplorationSummary, bool> done, TimeSpan timeout)
@@ -179,7 +179,7 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
     private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     private void Log(Stopwatch clock, string message) => output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {message}");

@@ -32,6 +32,10 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         var executor = ExecutorLocator.Locate();
         var ports = FreePorts.Pick(2);
         var (siloPort, gatewayPort) = (ports[0], ports[1]);
+        // Two local boards on the real executor; information logs name what the silo did ("exploration X: resuming"),
+        // and the test reads them.
+        string[] arguments = ["--db", database, "--local-boards", "2", "--verbose"];
+        var environment = new Dictionary<string, string> { [ExecutorLocator.EnvironmentVariable] = executor };
         var graph = ModelZoo.Build("tiny_cnn");
         var hash = ModelHash.Of(graph);
         // FP32 only (no accuracy guard, no calibration runs) and no seed plans keep it quick; 200 repeats make each
@@ -46,7 +50,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         IReadOnlyList<string> keysBeforeKill;
         ExplorationSummary atKill;
         long killUnixNs;
-        var first = await SiloProcess.StartAsync(database, siloPort, gatewayPort, executor, UpTimeout);
+        var first = await SiloProcess.StartAsync("first", siloPort, gatewayPort, arguments, environment, UpTimeout);
         try
         {
             output.WriteLine($"silo up after {clock.Elapsed.TotalSeconds:0.0} s");
@@ -91,7 +95,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         // The executors were in the killed tree, so no orphan keeps measuring (and loading a core) while the silo restarts.
         Assert.All(executors, pid => Assert.False(IsAlive(pid), $"executor {pid} outlived the silo's SIGKILL"));
 
-        await using var second = await SiloProcess.StartAsync(database, siloPort, gatewayPort, executor, UpTimeout);
+        await using var second = await SiloProcess.StartAsync("restarted", siloPort, gatewayPort, arguments, environment, UpTimeout);
         await using var again = await GatewayClient.ConnectAsync(gatewayPort);
         output.WriteLine($"restarted and connected after {clock.Elapsed.TotalSeconds:0.0} s");
         var resumed = again.Grains.GetGrain<IExplorationGrain>(ExplorationId);

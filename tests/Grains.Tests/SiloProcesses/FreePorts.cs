@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace Dsx.Grains.Tests.SiloProcesses;
 
-/// <summary>Loopback ports nobody listens on, so a test's silo does not collide with a developer's (30000) or another test's.</summary>
+/// <summary>
+/// Loopback ports nothing listens on right now, so a test's silo or server does not collide with a developer's (30000)
+/// or another test's. The OS picks them and they are released before use, so a race is possible but rare.
+/// </summary>
 internal static class FreePorts
 {
     /// <summary>Distinct ports: all listeners are open at once, so the OS cannot hand out the same one twice.</summary>

@@ -6,9 +6,9 @@ using OsProcess = System.Diagnostics.Process;
 namespace Dsx.Grains.Tests.SiloProcesses;
 
 /// <summary>
-/// <c>dotnet dsx.dll silo</c> as a child process, the way a user runs it, so that it can be killed for real: its
-/// output is kept (the last lines, for a failure's message), and disposing it kills it and its executors whatever
-/// happened to the test.
+/// <c>dotnet dsx.dll silo</c> as a child process, the way a user runs it, so that it can be killed for real (a host that
+/// dies, not one that shuts down): its output is kept for a failure's message, and disposing it kills it and its
+/// executors whatever happened to the test.
 /// </summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
@@ -21,13 +21,51 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly List<string> _lines = [];
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(OsProcess process) => _process = process;
-
-    public int Id => _process.Id;
-
-    /// <summary>Starts a silo on the database and ports with two local boards on the executor, and waits for its up line.</summary>
-    public static async Task<SiloProcess> StartAsync(string database, int siloPort, int gatewayPort, string executor, TimeSpan timeout)
+    private SiloProcess(string name, int siloPort, int gatewayPort, OsProcess process)
     {
+        Name = name;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        _process = process;
+    }
+
+    /// <summary>
+    /// The dsx app built beside these tests (Grains.Tests references Cli without its assembly, so it is built first, in
+    /// the same configuration): &lt;repo&gt;/Cli/bin/&lt;configuration&gt;/&lt;framework&gt;/dsx.dll; null outside a checkout.
+    /// It may not exist: tests that can skip check it first.
+    /// </summary>
+    public static string? DsxDll { get; } = FindDsxDll();
+
+    /// <summary>The test's name for this silo, for its messages (several silos may run at once).</summary>
+    public string Name { get; }
+
+    /// <summary>The port other silos reach this one on: what membership and activation addresses name it by.</summary>
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    /// <summary>Everything the silo printed so far, stdout and stderr interleaved as received.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join('\n', _lines);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts <c>dotnet dsx.dll silo --silo-port P --gateway-port G</c> followed by <paramref name="arguments"/>, with
+    /// <paramref name="environment"/> added to this process's, and returns at once: several silos can then come up together.
+    /// </summary>
+    public static SiloProcess Start(
+        string name, int siloPort, int gatewayPort, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var dll = DsxDll is { } path && File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"the dsx app is not built: {DsxDll ?? "Cli/bin/<configuration>/<framework>/dsx.dll"} (dotnet build Dsx.sln)", DsxDll);
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -36,36 +74,57 @@ internal sealed class SiloProcess : IAsyncDisposable
         };
         foreach (var argument in new[]
         {
-            DsxDll(), "silo", "--db", database, "--local-boards", "2",
+            dll, "silo",
             "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
-            // Information logs name what the silo did ("exploration X: resuming"); the test reads them.
-            "--verbose",
-        })
+        }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment[ExecutorLocator.EnvironmentVariable] = executor;
+        foreach (var (variable, value) in environment)
+        {
+            start.Environment[variable] = value;
+        }
+
         var process = new OsProcess { StartInfo = start, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process);
+        var silo = new SiloProcess(name, siloPort, gatewayPort, process);
         process.OutputDataReceived += (_, e) => silo.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Keep(e.Data);
-        process.Exited += (_, _) => silo._up.TrySetException(new InvalidOperationException("the silo exited before it was up"));
+        process.Exited += (_, _) => silo._up.TrySetException(new InvalidOperationException("it exited before it was up"));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary><see cref="Start"/> and <see cref="WaitUntilUpAsync"/>; a silo that does not come up is killed before the exception.</summary>
+    public static async Task<SiloProcess> StartAsync(
+        string name, int siloPort, int gatewayPort, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var silo = Start(name, siloPort, gatewayPort, arguments, environment);
         try
         {
-            await silo._up.Task.WaitAsync(timeout);
+            await silo.WaitUntilUpAsync(timeout);
+            return silo;
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Until the silo prints <see cref="UpLine"/>; throws with its last output if it exits first or takes longer than <paramref name="timeout"/>.</summary>
+    public async Task WaitUntilUpAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _up.Task.WaitAsync(timeout);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
-            var tail = silo.Tail();
-            await silo.DisposeAsync();
-            throw new InvalidOperationException($"dsx silo did not come up within {timeout.TotalSeconds:0} s ({e.Message}); its output:\n{tail}", e);
+            throw new InvalidOperationException($"silo {Name} did not come up within {timeout.TotalSeconds:0} s ({e.Message}); its output:\n{Tail()}", e);
         }
-
-        return silo;
     }
 
     /// <summary>Whether the silo printed a line containing <paramref name="text"/> (stdout or stderr).</summary>
@@ -77,7 +136,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The silo's last lines of output, for a failure's message.</summary>
+    /// <summary>The silo's last lines of output, for a failure's message that should not drown the rest.</summary>
     public string Tail()
     {
         lock (_lines)
@@ -88,7 +147,8 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>
     /// SIGKILL to the silo and every process it started (.NET's Process.Kill sends SIGKILL on Linux; the whole tree
-    /// includes the board executors): no shutdown code runs, like a power cut of the host. Returns the silo's exit code.
+    /// includes the board executors): no shutdown code runs and no graceful leave, like a power cut of the host; the
+    /// other silos must find out. Returns the silo's exit code.
     /// </summary>
     public async Task<int> KillAsync()
     {
@@ -103,8 +163,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                await KillAsync();
             }
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
@@ -117,19 +176,14 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The dsx app built beside these tests (Grains.Tests references Cli without its assembly, so it is built first, in
-    /// the same configuration): &lt;repo&gt;/Cli/bin/&lt;configuration&gt;/&lt;framework&gt;/dsx.dll.
-    /// </summary>
-    private static string DsxDll()
+    private static string? FindDsxDll()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory);
         var framework = output.Name;
-        var configuration = output.Parent!.Name;
-        var root = ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory)
-            ?? throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds Dsx.sln");
-        var dll = Path.Combine(root, "Cli", "bin", configuration, framework, "dsx.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"the dsx app is not built: {dll} (dotnet build Dsx.sln -c {configuration})", dll);
+        var configuration = output.Parent?.Name;
+        return configuration is not null && ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory) is { } root
+            ? Path.Combine(root, "Cli", "bin", configuration, framework, "dsx.dll")
+            : null;
     }
 
     private void Keep(string? line)
