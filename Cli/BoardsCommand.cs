@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Dsx.Grains;
+using Dsx.Silo;
 
 namespace Dsx.Cli;
 
@@ -14,6 +15,7 @@ internal static class BoardsCommand
         command.Subcommands.Add(List());
         command.Subcommands.Add(Add());
         command.Subcommands.Add(Remove());
+        command.Subcommands.Add(Load());
         return command;
     }
 
@@ -107,6 +109,43 @@ internal static class BoardsCommand
 
     /// <summary>Absolute, as the silo (another working directory) reads it; the client usually runs on the silo's host.</summary>
     private static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
+
+    private static Command Load()
+    {
+        var file = new Argument<string>("file")
+        {
+            Description = "A boards.yaml: 'boards:' then a list of maps with id, kind, launch (local|qemu|ssh|tcp), program, host, port, user, "
+                + "token, cpu, cpus, identity-file, known-hosts, environment. Relative paths are from the file's folder.",
+        };
+        var gateway = ClientVerb.GatewayOption();
+        var clusterId = ClientVerb.ClusterIdOption();
+        var command = new Command("load", "Register every board of a boards.yaml (replacing boards with the same ids).") { file, gateway, clusterId };
+        command.SetAction((r, ct) =>
+        {
+            IReadOnlyList<BoardRegistration> boards;
+            try
+            {
+                boards = BoardsFile.Load(r.GetValue(file)!);
+            }
+            catch (BoardsFileException e)
+            {
+                Console.Error.WriteLine($"dsx: {e.Message}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            return ClientVerb.RunAsync(r, async client =>
+            {
+                foreach (var board in boards)
+                {
+                    await client.GetGrain<IBoardFarmGrain>(0).AddAsync(board);
+                    await Console.Error.WriteLineAsync($"added board '{board.Id}' (kind {board.Kind}, {Describe(board)})");
+                }
+
+                return ExitCodes.Ok;
+            }, ct);
+        });
+        return command;
+    }
 
     /// <summary>The launch without secrets (a tcp board's token stays out).</summary>
     private static string Describe(BoardRegistration b) => b.Launch switch

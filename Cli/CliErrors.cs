@@ -1,6 +1,7 @@
 using Dsx.BoardHost;
 using Dsx.Model;
 using Dsx.Search;
+using Dsx.Silo;
 
 namespace Dsx.Cli;
 
@@ -14,7 +15,7 @@ internal static class CliErrors
         {
             return await verb();
         }
-        catch (Exception e) when (e is UsageException or PlanFormatException or InvalidDataException or MeasurementTableFormatException)
+        catch (Exception e) when (e is UsageException or BoardsFileException or PlanFormatException or InvalidDataException or MeasurementTableFormatException)
         {
             await Console.Error.WriteLineAsync($"dsx: {e.Message}");
             return ExitCodes.Usage;

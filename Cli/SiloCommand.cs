@@ -57,6 +57,10 @@ internal static class SiloCommand
                 + "boards added with 'dsx boards add' persist either way).",
             DefaultValueFactory = _ => 0,
         };
+        var boardsFile = new Option<string>("--boards")
+        {
+            Description = "A boards.yaml whose boards are registered at start (see 'dsx boards load --help' for the format).",
+        };
         var verbose = new Option<bool>("--verbose") { Description = "Log Orleans' and Dsx's information messages, not only warnings." };
         foreach (var option in new[] { siloPort, gatewayPort })
         {
@@ -86,7 +90,7 @@ internal static class SiloCommand
 
         var command = new Command("silo", "Host a Dsx silo (Orleans) on this machine until Ctrl-C: explorations, the board farm, the measurement store.")
         {
-            database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, verbose,
+            database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, boardsFile, verbose,
         };
         command.SetAction((r, ct) => CliErrors.Guard(() =>
         {
@@ -104,6 +108,8 @@ internal static class SiloCommand
                     GatewayPort = r.GetValue(gatewayPort),
                     LocalBoards = r.GetValue(localBoards),
                     ExecutorPath = r.GetValue(localBoards) > 0 ? ExecutorLocator.Locate() : null,
+                    // Read now, so a wrong file stops the command with its line instead of failing inside the silo.
+                    Boards = r.GetValue(boardsFile) is { } file ? BoardsFile.Load(file) : [],
                 },
                 r.GetValue(verbose),
                 ct);

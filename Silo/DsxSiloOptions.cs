@@ -1,3 +1,5 @@
+using Dsx.Grains;
+
 namespace Dsx.Silo;
 
 /// <summary>
@@ -24,6 +26,9 @@ public sealed record DsxSiloOptions
     public int LocalBoards { get; init; }
 
     public string LocalBoardKind { get; init; } = "local";
+
+    /// <summary>Boards registered at start (from a boards.yaml), besides the local ones.</summary>
+    public IReadOnlyList<BoardRegistration> Boards { get; init; } = [];
 
     /// <summary>The executor local boards run; null: none are registered.</summary>
     public string? ExecutorPath { get; init; }

@@ -4,7 +4,8 @@ using Dsx.Grains;
 namespace Dsx.Silo;
 
 /// <summary>
-/// What a silo does once it is up: registers its local boards, each pinned to its own core, and wakes the explorations
+/// What a silo does once it is up: registers the boards of its boards file and its local boards (each pinned to its own
+/// core), and wakes the explorations
 /// that were running when the silo stopped, so they resume from their last checkpoint.
 /// </summary>
 public static class SiloStartup
@@ -13,6 +14,11 @@ public static class SiloStartup
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(options);
+        foreach (var board in options.Boards)
+        {
+            await grains.GetGrain<IBoardFarmGrain>(0).AddAsync(board);
+        }
+
         if (options.ExecutorPath is { } executor)
         {
             var farm = grains.GetGrain<IBoardFarmGrain>(0);
