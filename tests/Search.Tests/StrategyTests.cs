@@ -37,16 +37,7 @@ public sealed class StrategyTests
 
         var restored = StrategyFactory.Create(name, table.Space, 999, Budget);
         restored.RestoreState(interrupted.SaveState());
-        for (var k = 0; k < 5; k++)
-        {
-            var plans = uninterrupted.Propose(10);
-            Assert.Equal(plans, restored.Propose(10));
-            var measured = plans.Select(simulator.Measure).ToList();
-            uninterrupted.Observe(measured);
-            restored.Observe(measured);
-        }
-
-        Assert.Equal(uninterrupted.SaveState(), restored.SaveState());
+        AssertContinueAlike(uninterrupted, restored, simulator);
     }
 
     [Theory]
@@ -123,16 +114,7 @@ public sealed class StrategyTests
         Step(uninterrupted, simulator, 40);
         var restored = new QLearningStrategy(table.Space, 99, Budget, options);
         restored.RestoreState(uninterrupted.SaveState());
-        for (var k = 0; k < 5; k++)
-        {
-            var plans = uninterrupted.Propose(10);
-            Assert.Equal(plans, restored.Propose(10));
-            var measured = plans.Select(simulator.Measure).ToList();
-            uninterrupted.Observe(measured);
-            restored.Observe(measured);
-        }
-
-        Assert.Equal(uninterrupted.SaveState(), restored.SaveState());
+        AssertContinueAlike(uninterrupted, restored, simulator);
     }
 
     [Fact]
@@ -171,5 +153,20 @@ public sealed class StrategyTests
         var results = strategy.Propose(count).Select(simulator.Measure).ToList();
         strategy.Observe(results);
         return results;
+    }
+
+    /// <summary>Five more batches: the restored strategy proposes what the uninterrupted one does, and ends in the same state.</summary>
+    private static void AssertContinueAlike(ISearchStrategy uninterrupted, ISearchStrategy restored, TableSimulator simulator)
+    {
+        for (var k = 0; k < 5; k++)
+        {
+            var plans = uninterrupted.Propose(10);
+            Assert.Equal(plans, restored.Propose(10));
+            var measured = plans.Select(simulator.Measure).ToList();
+            uninterrupted.Observe(measured);
+            restored.Observe(measured);
+        }
+
+        Assert.Equal(uninterrupted.SaveState(), restored.SaveState());
     }
 }
