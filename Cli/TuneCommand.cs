@@ -192,6 +192,7 @@ internal static class TuneCommand
                 FinalRounds = settings.FinalRounds,
                 Accuracy = settings.Thresholds,
                 AccuracyReference = ReferencePlan(space, graph),
+                Baseline = ReferencePlan(space, graph),
                 CalibrationLabels = calibration.Labels,
                 SeedPlans = settings.SeedWithLibraries ? SeedPlans.SingleLibraries(table) : [],
             },

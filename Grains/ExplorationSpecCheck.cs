@@ -47,6 +47,7 @@ public static class ExplorationSpecCheck
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(table);
         var int8 = spec.AllowInt8 && table.Space.Layers.Any(l => l.Choices.Any(c => c.Precision == Precision.Int8));
+        var reference = table.Space.Layers.All(l => l.Choices.Any(c => c.Precision == Precision.Fp32)) ? AccuracyReference.For(table.Space, graph) : null;
         return new ExplorationSettings
         {
             Episodes = spec.Episodes,
@@ -54,7 +55,8 @@ public static class ExplorationSpecCheck
             Objective = Objective.Parse(spec.Objective),
             ConfirmTopK = spec.ConfirmTopK,
             FinalRounds = spec.FinalRounds,
-            AccuracyReference = int8 ? AccuracyReference.For(table.Space, graph) : null,
+            AccuracyReference = int8 ? reference : null,
+            Baseline = reference,
             SeedPlans = spec.SeedPlans ? SeedPlans.SingleLibraries(table) : [],
         };
     }

@@ -282,12 +282,22 @@ public sealed class Exploration
         }
     }
 
+    /// <summary>
+    /// Measures the best confirmed plans, the seed plans and the baseline again in alternating rounds: the best is then
+    /// judged by medians taken under the same conditions, and a search never ends on a plan the baseline beats.
+    /// </summary>
     private async Task RunOffAsync(CancellationToken cancellationToken)
     {
+        if (_settings.FinalRounds > 0 && _settings.Baseline is { } baseline && !_confirmed.ContainsKey(baseline))
+        {
+            await ConfirmAsync(baseline, MeasurementKeys.Confirmation(baseline), cancellationToken);
+        }
+
         var finalists = _confirmed.Keys.Select(Confirmed).Where(c => double.IsFinite(c.Cost)).OrderBy(c => c.Cost)
             .Take(_settings.ConfirmTopK)
             .Select(c => c.Plan)
             .Concat(_settings.SeedPlans.Where(_confirmed.ContainsKey))
+            .Concat(_settings.Baseline is { } b && _confirmed.ContainsKey(b) ? [b] : [])
             .Distinct()
             .ToList();
         for (var round = 0; round < _settings.FinalRounds && finalists.Count > 1; round++)

@@ -38,4 +38,10 @@ public sealed record ExplorationSettings
     /// the same conditions. 0: none.
     /// </summary>
     public int FinalRounds { get; init; }
+
+    /// <summary>
+    /// The plan a user would deploy without Dsx (the BLAS baseline, in the table's space): with a run-off it is confirmed
+    /// and runs in the run-off too, so the exploration's best is never a plan the baseline beats. Null: none.
+    /// </summary>
+    public CandidatePlan? Baseline { get; init; }
 }

@@ -72,6 +72,20 @@ public sealed class ExplorationTests
     }
 
     [Fact]
+    public async Task The_baseline_runs_in_the_run_off_and_wins_when_the_search_found_nothing_faster()
+    {
+        var board = Board();
+        // AAA (all NCHW) is the baseline; the search only ever saw BBB, which is slower end to end on this board.
+        board.EndToEndBonusMs[Bbb] = 5;
+        var strategy = new ScriptedStrategy(Bbb);
+
+        var result = await Run(Table(), strategy, board, Settings(1) with { FinalRounds = 1, Baseline = Aaa });
+
+        Assert.Equal(Aaa, result.Best!.Plan);
+        Assert.Equal(2, board.Measured.Count(p => p == Aaa));
+    }
+
+    [Fact]
     public void A_checkpoint_survives_json()
     {
         var checkpoint = new ExplorationCheckpoint(
