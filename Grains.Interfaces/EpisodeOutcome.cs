@@ -3,7 +3,7 @@ namespace Dsx.Grains;
 /// <summary>
 /// What a board measurement gave: the executor's reply (a serialised wire <c>MeasureReply</c>) or the failure (layer
 /// and detail), calibration outputs as rows, the board that measured it, and whether this is an answer kept from an
-/// earlier identical request.
+/// earlier identical request that the measurement store already holds.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Dsx.EpisodeOutcome")]
 public sealed record EpisodeOutcome(

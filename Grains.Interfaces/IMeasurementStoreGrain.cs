@@ -17,8 +17,9 @@ public interface IMeasurementStoreGrain : IGrainWithStringKey
 
     /// <param name="requestKey">Unique per measurement request (<c>explorationId/measurementKey</c>).</param>
     /// <param name="reply">The serialised wire <c>MeasureReply</c>.</param>
+    /// <returns>True when recorded now; false when this request key was recorded before.</returns>
     [Alias("Record")]
-    Task RecordAsync(string requestKey, int[] plan, byte[] reply, double? predictedMs);
+    Task<bool> RecordAsync(string requestKey, int[] plan, byte[] reply, double? predictedMs);
 
     /// <summary>How many measurements the table holds and which request keys they came from.</summary>
     [Alias("Keys")]

@@ -14,8 +14,10 @@ public sealed class EpisodeGrain([PersistentState("episode", StorageNames.Defaul
         var key = this.GetPrimaryKeyString();
         if (state.State.Outcome is { } kept && kept.Plan.AsSpan().SequenceEqual(request.Plan))
         {
-            await RecordAsync(key, request, kept.Outcome);
-            return kept.Outcome with { Replayed = true };
+            // Replayed means "already in the table": an outcome kept just before a crash may reach the store only now,
+            // and then the caller's copy of the table lacks it too.
+            var recordedNow = await RecordAsync(key, request, kept.Outcome);
+            return kept.Outcome with { Replayed = !recordedNow };
         }
 
         var outcome = await BoardWork.RunAsync(GrainFactory, request.BoardKind, request.ExplorationId, key, board => board.MeasureAsync(request));
@@ -27,12 +29,9 @@ public sealed class EpisodeGrain([PersistentState("episode", StorageNames.Defaul
 
     public Task<EpisodeOutcome?> GetOutcomeAsync() => Task.FromResult(state.State.Outcome?.Outcome);
 
-    private async Task RecordAsync(string key, EpisodeRequest request, EpisodeOutcome outcome)
-    {
+    /// <returns>Whether the store recorded it now (false: recorded before, or nothing to record).</returns>
+    private async Task<bool> RecordAsync(string key, EpisodeRequest request, EpisodeOutcome outcome) =>
         // The baseline has no store (its plan need not be in the search space).
-        if (request.StoreKey.Length > 0 && outcome is { Succeeded: true, Reply: { } reply })
-        {
-            await GrainFactory.GetGrain<IMeasurementStoreGrain>(request.StoreKey).RecordAsync(key, request.Plan, reply, request.PredictedMs);
-        }
-    }
+        request.StoreKey.Length > 0 && outcome is { Succeeded: true, Reply: { } reply }
+        && await GrainFactory.GetGrain<IMeasurementStoreGrain>(request.StoreKey).RecordAsync(key, request.Plan, reply, request.PredictedMs);
 }

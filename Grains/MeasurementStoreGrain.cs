@@ -25,11 +25,11 @@ public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames
         return state.State.Table;
     }
 
-    public async Task RecordAsync(string requestKey, int[] plan, byte[] reply, double? predictedMs)
+    public async Task<bool> RecordAsync(string requestKey, int[] plan, byte[] reply, double? predictedMs)
     {
         if (state.State.Keys.Contains(requestKey))
         {
-            return;
+            return false;
         }
 
         var table = _table ??= MeasurementTable.Parse(
@@ -38,6 +38,7 @@ public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames
         state.State.Table = table.ToJson();
         state.State.Keys.Add(requestKey);
         await state.WriteStateAsync();
+        return true;
     }
 
     public Task<IReadOnlyList<string>> GetRecordedKeysAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Keys]);
