@@ -11,4 +11,10 @@ public sealed record ExecutorOptions(
     int StderrTailLines = 40)
 {
     public static ExecutorOptions Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5));
+
+    /// <summary>
+    /// Longest the connection and the Hello may take. Far below <see cref="RequestTimeout"/>: a board that does not even
+    /// greet (a wedged ssh, a wrapper that swallows its input) must fail fast, not hold its board grain for ten minutes.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromMinutes(1);
 }

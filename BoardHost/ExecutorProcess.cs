@@ -152,7 +152,7 @@ public sealed class ExecutorProcess : IAsyncDisposable
         var remote = launch.Remote ?? throw new ArgumentException($"`{launch}` is a command line, not a TCP endpoint; start it with Start or StartAsync.", nameof(launch));
         options ??= ExecutorOptions.Default;
         var connection = new TcpClient { NoDelay = true };
-        using var timeout = new CancellationTokenSource(options.RequestTimeout);
+        using var timeout = new CancellationTokenSource(options.HandshakeTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
@@ -161,7 +161,7 @@ public sealed class ExecutorProcess : IAsyncDisposable
         catch (Exception e) when (e is SocketException || (e is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             connection.Dispose();
-            var detail = e is SocketException ? e.Message : $"no connection within {options.RequestTimeout.TotalSeconds:0.#} s";
+            var detail = e is SocketException ? e.Message : $"no connection within {options.HandshakeTimeout.TotalSeconds:0.#} s";
             throw new ExecutorFailureException(new ExecutorFailure(ExecutorFailureKind.StartFailed, $"connect to {launch}", detail), e);
         }
         catch
@@ -203,7 +203,7 @@ public sealed class ExecutorProcess : IAsyncDisposable
         HelloReply reply;
         try
         {
-            reply = (await RoundTripAsync(request, Response.BodyOneofCase.Hello, "Hello", timeout: null, cancellationToken)).Hello;
+            reply = (await RoundTripAsync(request, Response.BodyOneofCase.Hello, "Hello", _options.HandshakeTimeout, cancellationToken)).Hello;
         }
         catch (ExecutorErrorException e) when (e.Code == ErrorCode.VersionMismatch)
         {

@@ -8,6 +8,19 @@ public sealed class BoardSessionTests
 {
     private static readonly ExecutorOptions Options = ExecutorOptions.Default with { RequestTimeout = TimeSpan.FromMinutes(2) };
 
+    [Fact]
+    public async Task An_executor_that_never_greets_fails_within_the_handshake_timeout_not_the_request_timeout()
+    {
+        var silent = new ExecutorLaunch("sleep", ["600"]);
+        var started = DateTime.UtcNow;
+
+        var e = await Assert.ThrowsAsync<ExecutorFailureException>(() =>
+            BoardSession.StartAsync(silent, Options with { HandshakeTimeout = TimeSpan.FromSeconds(1) }));
+
+        Assert.Equal("Hello", e.Failure.Operation);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(60), "the handshake waited for the request timeout");
+    }
+
     [ExecutorFact]
     public async Task A_crashing_primitive_is_a_Crash_naming_layer_and_primitive_and_the_next_measure_works()
     {
