@@ -11,7 +11,7 @@ internal static class BoardsCommand
 {
     public static Command Create()
     {
-        var command = new Command("boards", "The board farm: list the boards, add one, remove one.");
+        var command = new Command("boards", "The board farm: list the boards, add or remove one, load a boards.yaml.");
         command.Subcommands.Add(List());
         command.Subcommands.Add(Add());
         command.Subcommands.Add(Remove());
