@@ -79,13 +79,31 @@ internal static class ExplorationCommands
     {
         var id = new Argument<string>("id") { Description = "The exploration." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write a report file (report.md or report.html) with its PNG plots beside it." };
+        var format = new Option<string?>("--format") { Description = "md or html (default: from the -o file's extension)." };
+        format.AcceptOnlyFromAmong("md", "html");
         var gateway = ClientVerb.GatewayOption();
         var clusterId = ClientVerb.ClusterIdOption();
-        var command = new Command("report", "The best plan per layer against the baseline, the accuracy verdict and the Pareto front.") { id, json, gateway, clusterId };
+        var command = new Command("report", "The best plan per layer against the baseline, the accuracy verdict and the Pareto front; with -o, a Markdown or HTML report with plots.")
+        {
+            id, json, output, format, gateway, clusterId,
+        };
         command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
+            if (r.GetValue(format) is not null && r.GetValue(output) is null)
+            {
+                throw new UsageException("--format needs -o FILE.");
+            }
+
             await KnownAsync(client, r.GetValue(id)!);
             var report = await client.GetGrain<IExplorationGrain>(r.GetValue(id)!).GetReportAsync();
+            if (r.GetValue(output) is { } path)
+            {
+                var images = ReportWriter.Write(report, path, r.GetValue(format));
+                await Console.Error.WriteLineAsync($"wrote {path} and {string.Join(", ", images.Select(Path.GetFileName))}");
+                return ExitCodes.Ok;
+            }
+
             Console.Write(r.GetValue(json) ? JsonSerializer.Serialize(report, JsonOutput.Options) + "\n" : ExplorationText.Report(report));
             return ExitCodes.Ok;
         }, ct));

@@ -48,7 +48,8 @@ public sealed partial class ExplorationGrain(
 
     public Task<ExplorationReport> GetReportAsync() => Task.FromResult(new ExplorationReport(
         Summary(), [.. state.State.BestPlan], state.State.BestPeakBytes, state.State.BaselinePeakBytes, state.State.AccuracyVerdict,
-        [.. state.State.ParetoFront], state.State.BestPlanJson));
+        [.. state.State.ParetoFront], state.State.BestPlanJson, [.. state.State.LayerNames], [.. state.State.BestLayerMs],
+        [.. state.State.BaselineLayerMs]));
 
     public async Task<ExplorationSummary> PauseAsync()
     {

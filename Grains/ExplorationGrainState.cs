@@ -60,4 +60,14 @@ public sealed class ExplorationGrainState
 
     [Id(18)]
     public int Episode { get; set; }
+
+    /// <summary>The network's layer names, as <see cref="BestLayerMs"/> and <see cref="BaselineLayerMs"/> are ordered.</summary>
+    [Id(19)]
+    public List<string> LayerNames { get; set; } = [];
+
+    [Id(20)]
+    public List<double?> BestLayerMs { get; set; } = [];
+
+    [Id(21)]
+    public List<double?> BaselineLayerMs { get; set; } = [];
 }
