@@ -5,6 +5,7 @@ using Dsx.BoardHost;
 using Dsx.Grains;
 using Dsx.Model;
 using Dsx.Silo;
+using Dsx.Silo.Web;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -70,8 +71,14 @@ internal static class DemoCommand
         try
         {
             await Console.Error.WriteLineAsync($"starting an embedded silo with {boards} local board(s) on {options.ExecutorPath} ...");
-            using var silo = SiloCommand.Build(options, verbose: false);
+            // Port 0: a free loopback port, so the demo never collides with a running 'dsx silo' (8080).
+            using var silo = SiloCommand.Build(options, new DsxWebOptions { Urls = "http://127.0.0.1:0" }, verbose: false);
             await silo.StartAsync(cancellationToken);
+            foreach (var address in DsxWeb.Addresses(silo))
+            {
+                await Console.Error.WriteLineAsync($"dashboard: {address.TrimEnd('/')}{DsxWeb.DashboardPath}   API: {address.TrimEnd('/')}/api/explorations");
+            }
+
             try
             {
                 var client = silo.Services.GetRequiredService<IClusterClient>();

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using Dsx.BoardHost;
 using Dsx.Silo;
 using Dsx.Silo.Postgres;
+using Dsx.Silo.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -61,6 +62,15 @@ internal static class SiloCommand
         {
             Description = "A boards.yaml whose boards are registered at start (see 'dsx boards load --help' for the format).",
         };
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Where the Orleans Dashboard (/dashboard) and the JSON API (/api) listen, ';'-separated; loopback unless you open it.",
+            DefaultValueFactory = _ => DsxWebOptions.DefaultUrls,
+        };
+        var apiKey = new Option<string>("--api-key")
+        {
+            Description = "When set, every state-changing API call (POST: pause, resume, cancel) must carry it in the X-Api-Key header; reads stay open.",
+        };
         var verbose = new Option<bool>("--verbose") { Description = "Log Orleans' and Dsx's information messages, not only warnings." };
         foreach (var option in new[] { siloPort, gatewayPort })
         {
@@ -90,7 +100,7 @@ internal static class SiloCommand
 
         var command = new Command("silo", "Host a Dsx silo (Orleans) on this machine until Ctrl-C: explorations, the board farm, the measurement store.")
         {
-            database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, boardsFile, verbose,
+            database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, boardsFile, urls, apiKey, verbose,
         };
         command.SetAction((r, ct) => CliErrors.Guard(() =>
         {
@@ -111,21 +121,22 @@ internal static class SiloCommand
                     // Read now, so a wrong file stops the command with its line instead of failing inside the silo.
                     Boards = r.GetValue(boardsFile) is { } file ? BoardsFile.Load(file) : [],
                 },
+                new DsxWebOptions { Urls = r.GetValue(urls)!, ApiKey = r.GetValue(apiKey) is { Length: > 0 } key ? key : null },
                 r.GetValue(verbose),
                 ct);
         }));
         return command;
     }
 
-    /// <summary>The silo's host (also the embedded silo of <c>dsx demo</c>).</summary>
-    public static IHost Build(DsxSiloOptions options, bool verbose) =>
+    /// <summary>The silo's host with its web part (also the embedded silo of <c>dsx demo</c>).</summary>
+    public static IHost Build(DsxSiloOptions options, DsxWebOptions web, bool verbose) =>
         new HostBuilder()
-            .UseOrleans(silo => silo.UseDsx(options))
+            .UseDsxSilo(options, web)
             .ConfigureLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning))
             .UseConsoleLifetime()
             .Build();
 
-    private static async Task<int> RunAsync(DsxSiloOptions options, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DsxSiloOptions options, DsxWebOptions web, bool verbose, CancellationToken cancellationToken)
     {
         if (options.Cluster is { } clustered)
         {
@@ -140,7 +151,7 @@ internal static class SiloCommand
             }
         }
 
-        using var host = Build(options, verbose);
+        using var host = Build(options, web, verbose);
         try
         {
             await host.StartAsync(cancellationToken);
@@ -156,6 +167,11 @@ internal static class SiloCommand
                 $"cluster '{cluster.ClusterId}' on PostgreSQL {PostgresConnectionString.Describe(cluster.ConnectionString)}, silo {cluster.Address}:{options.SiloPort}, gateway {cluster.Address}:{options.GatewayPort}")
             : string.Create(CultureInfo.InvariantCulture, $"gateway 127.0.0.1:{options.GatewayPort}, state in {options.DatabasePath}");
         await Console.Error.WriteLineAsync($"dsx silo: up; {state}, {options.LocalBoards} local board(s). Ctrl-C stops.");
+        foreach (var address in DsxWeb.Addresses(host))
+        {
+            await Console.Error.WriteLineAsync($"dsx silo: dashboard {address.TrimEnd('/')}{DsxWeb.DashboardPath}, API {address.TrimEnd('/')}/api");
+        }
+
         await host.WaitForShutdownAsync(cancellationToken);
         return ExitCodes.Ok;
     }

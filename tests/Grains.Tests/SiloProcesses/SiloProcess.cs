@@ -76,6 +76,8 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             dll, "silo",
             "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
+            // A free HTTP port: two silos of one test (or a developer's on 8080) must not fight over the web part's default.
+            "--urls", "http://127.0.0.1:0",
         }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
