@@ -40,12 +40,14 @@ public sealed class ExplorationPagesTests(ITestOutputHelper output)
             row.FindElement(By.LinkText(Id)).Click();
             Wait(browser, d => d.Url.EndsWith($"/explorations/{Id}", StringComparison.Ordinal));
             Wait(browser, d => d.FindElement(By.Id("title")).Text == Id);
-            Assert.Contains("mobilenet_v2", browser.FindElement(By.Id("spec")).Text, StringComparison.Ordinal);
+            Wait(browser, d => d.FindElement(By.Id("spec")).Text.Contains("mobilenet_v2 on 'local' boards", StringComparison.Ordinal));
 
             // Live: the convergence curve gains episodes while the page stays the same document (a marker survives).
             browser.ExecuteScript("window.dsxMarker = 'same page';");
-            var first = Wait(browser, _ => Episodes(browser) is var n && n >= 1 ? n : (int?)null)!.Value;
-            var later = Wait(browser, _ => Episodes(browser) is var n && n > first ? n : (int?)null)!.Value;
+            Wait(browser, _ => Episodes(browser) >= 1);
+            var first = Episodes(browser);
+            Wait(browser, _ => Episodes(browser) > first);
+            var later = Episodes(browser);
             Assert.Equal("same page", browser.ExecuteScript("return window.dsxMarker;"));
             Assert.True(browser.FindElements(By.CssSelector("#convergence circle.episode")).Count >= 1);
             output.WriteLine($"convergence curve: {first} then {later} episodes without a reload");
@@ -97,7 +99,7 @@ public sealed class ExplorationPagesTests(ITestOutputHelper output)
     private static int Episodes(ChromeDriver browser) =>
         int.Parse(browser.FindElement(By.Id("convergence")).GetAttribute("data-episodes") ?? "0", CultureInfo.InvariantCulture);
 
-    /// <summary>Waits (bounded by <see cref="PageLimit"/>) until the condition gives a non-null, non-false value.</summary>
+    /// <summary>Waits (bounded by <see cref="PageLimit"/>) until the condition gives true or an element.</summary>
     private static T Wait<T>(ChromeDriver browser, Func<IWebDriver, T> condition)
     {
         var wait = new WebDriverWait(browser, PageLimit) { PollingInterval = TimeSpan.FromMilliseconds(250) };
