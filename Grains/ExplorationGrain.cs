@@ -156,8 +156,9 @@ public sealed partial class ExplorationGrain(
 
             var baseline = await GrainFactory.GetGrain<IEpisodeGrain>($"{Id}/baseline").RunAsync(new EpisodeRequest(
                 Id, spec.BoardKind, spec.ModelHash, "", [], PlanFactory.Baseline(graph).ToByteArray(), spec.Warmup, spec.Repeats, spec.Seed, null, 0));
-            ExplorationOutcome.Apply(state.State, result, table, baseline.Reply is { } reply ? MeasureReply.Parser.ParseFrom(reply) : null);
+            // Progress first, then the outcome: the last progress report predates the run-off, whose medians decide the best.
             await SaveProgressAsync(result.BestCostByEpisode, result.EpisodeCosts);
+            ExplorationOutcome.Apply(state.State, result, table, baseline.Reply is { } reply ? MeasureReply.Parser.ParseFrom(reply) : null);
             await SetStatusAsync(ExplorationStatus.Completed);
             await StopRemindingAsync();
             LogCompleted(logger, Id, state.State.BestLatencyMs ?? double.NaN, state.State.BaselineLatencyMs ?? double.NaN);

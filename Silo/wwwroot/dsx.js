@@ -115,6 +115,7 @@ const Dsx = (() => {
     const [flo, fhi] = [f(lo), f(hi)];
     const map = v => a + (f(v) - flo) / (fhi - flo) * (b - a);
     let ticks;
+    let text = v => Math.abs(v) >= 1 ? String(+v.toFixed(2)) : String(+v.toPrecision(2));
     if (log) {
       ticks = [];
       for (let e = Math.floor(flo); e <= Math.ceil(fhi); e++) {
@@ -133,11 +134,12 @@ const Dsx = (() => {
       for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) {
         ticks.push(+t.toPrecision(12));
       }
+      // As many decimals as the step needs, so neighbouring ticks never read the same.
+      const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+      text = v => v.toFixed(decimals);
     }
-    return { map, ticks };
+    return { map, ticks, text };
   }
-
-  const tickText = v => Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? String(+v.toFixed(2)) : String(+v.toPrecision(2));
 
   // Axes, grid and labels inside a 0..w x 0..h view box; returns the plot area.
   function frame(root, xs, ys, xLabel, yLabel, w, h) {
@@ -145,12 +147,12 @@ const Dsx = (() => {
     for (const t of ys.ticks) {
       const y = ys.map(t);
       root.append(svg("line", { class: "gridline", x1: area.left, x2: area.right, y1: y, y2: y }),
-        svg("text", { x: area.left - 6, y: y + 4, "text-anchor": "end" }, tickText(t)));
+        svg("text", { x: area.left - 6, y: y + 4, "text-anchor": "end" }, ys.text(t)));
     }
     for (const t of xs.ticks) {
       const x = xs.map(t);
       root.append(svg("line", { class: "axis", x1: x, x2: x, y1: area.bottom, y2: area.bottom + 4 }),
-        svg("text", { x, y: area.bottom + 16, "text-anchor": "middle" }, tickText(t)));
+        svg("text", { x, y: area.bottom + 16, "text-anchor": "middle" }, xs.text(t)));
     }
     root.append(
       svg("line", { class: "axis", x1: area.left, x2: area.right, y1: area.bottom, y2: area.bottom }),
