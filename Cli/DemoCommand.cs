@@ -8,6 +8,7 @@ using Dsx.Silo;
 using Dsx.Silo.Web;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dsx.Cli;
@@ -99,7 +100,7 @@ internal static class DemoCommand
                 if (!exit && !cancellationToken.IsCancellationRequested)
                 {
                     await Console.Error.WriteLineAsync($"\n{Where(web, id)}\nserving them until Ctrl-C (dsx demo --exit stops when the exploration ends)");
-                    await WaitForCtrlCAsync(cancellationToken);
+                    await WaitForCtrlCAsync(silo, cancellationToken);
                 }
 
                 return code;
@@ -128,11 +129,14 @@ internal static class DemoCommand
     private static string Where(string web, string id) =>
         $"exploration page: {web}/explorations/{Uri.EscapeDataString(id)}\ndashboard:        {web}{DsxWeb.DashboardPath}/\nAPI:              {web}/api/explorations";
 
-    private static async Task WaitForCtrlCAsync(CancellationToken cancellationToken)
+    /// <summary>Until Ctrl-C or SIGTERM, whichever of the command line and the host's console lifetime sees it first.</summary>
+    private static async Task WaitForCtrlCAsync(IHost silo, CancellationToken cancellationToken)
     {
+        var stopping = silo.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, either.Token);
         }
         catch (OperationCanceledException)
         {
