@@ -13,8 +13,6 @@ namespace Dsx.Grains.Tests.Cluster;
 /// </summary>
 public sealed class ExecutorFaultTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
-
     [ExecutorFact]
     public async Task A_crash_in_a_primitive_fails_its_episode_naming_it_marks_the_choice_for_the_kind_and_later_explorations_avoid_it()
     {
@@ -46,7 +44,7 @@ public sealed class ExecutorFaultTests
         var choiceId = SearchSpace.ChoiceId(space.Layers[layer].Name, space.Choice(plan, layer).Key);
 
         await cluster.Client.GetGrain<IExplorationGrain>("later").StartAsync(DsxTestCluster.Spec("tiny_cnn", hash, episodes: 10, batch: 2));
-        var summary = await cluster.WaitAsync("later", Limit);
+        var summary = await cluster.WaitAsync("later", TimeSpan.FromMinutes(3));
 
         // It may meet fault_crash in other layers: each fails its episode once and the exploration completes regardless.
         Assert.Equal(ExplorationStatus.Completed, summary.Status);
