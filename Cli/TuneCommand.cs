@@ -175,7 +175,7 @@ internal static class TuneCommand
         await using var local = await LocalBoard.OpenAsync(settings.Board, graph.Name, graph, cancellationToken);
         var space = local.Space;
         var table = settings.Table is { } path ? local.OpenTable(path) : new MeasurementTable(local.Space, local.Description);
-        var strategySpace = settings.AllowInt8 ? space : WithoutInt8(space);
+        var strategySpace = WithoutFailing(settings.AllowInt8 ? space : WithoutInt8(space), table, settings.Table);
         var strategy = StrategyFactory.Create(settings.Strategy, strategySpace, settings.Seed, settings.Episodes);
         var measurer = new BoardPlanMeasurer(local, settings.Timing, calibration, graph.Outputs[0].Name);
         var exploration = new Exploration(
@@ -242,6 +242,19 @@ internal static class TuneCommand
         catch (InvalidOperationException e)
         {
             throw new UsageException($"--no-int8: {e.Message}.");
+        }
+    }
+
+    /// <summary>The choices the table knows to fail on this board kind are never proposed.</summary>
+    private static SearchSpace WithoutFailing(SearchSpace space, MeasurementTable table, string? tablePath)
+    {
+        try
+        {
+            return space.Without(table.FailingChoices());
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"--table {tablePath}: {e.Message}.");
         }
     }
 
