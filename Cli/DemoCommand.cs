@@ -37,13 +37,7 @@ internal static class DemoCommand
         var int8 = new Option<bool>("--int8") { Description = "Allow INT8 layers (checked by the accuracy guard); by default the demo searches FP32." };
         foreach (var option in new[] { episodes, boards, repeats })
         {
-            option.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < 1)
-                {
-                    r.AddError($"{option.Name} must be at least 1.");
-                }
-            });
+            option.AtLeast(1);
         }
 
         var command = new Command(
