@@ -64,13 +64,7 @@ internal static class SimulateCommand
         var plot = new Option<string>("--plot") { Description = "Also plot mean regret vs episodes (log-log, one panel per table) to this PNG." };
         foreach (var positive in new[] { episodes, seeds, batch })
         {
-            positive.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < 1)
-                {
-                    r.AddError($"{positive.Name} must be at least 1.");
-                }
-            });
+            positive.AtLeast(1);
         }
 
         var command = new Command(

@@ -105,21 +105,15 @@ internal static class TuneCommand
 
         foreach (var (option, minimum) in new[] { (episodes, 1), (batch, 1), (calibrationSize, 1), (repeats, 1), (warmup, 0), (confirmTop, 0), (tolerated, 0) })
         {
-            option.Validators.Add(r => AtLeast(r, option.Name, minimum));
+            option.AtLeast(minimum);
         }
 
         foreach (var option in new[] { top1, maxDrop })
         {
-            option.Validators.Add(r => Fraction(r, option.Name));
+            option.Require(f => f is >= 0 and <= 1, $"{option.Name} must be a fraction between 0 and 1 (e.g. 0.99).");
         }
 
-        maxError.Validators.Add(r =>
-        {
-            if (!(r.GetValueOrDefault<double>() >= 0))
-            {
-                r.AddError("--max-rel-error must not be negative.");
-            }
-        });
+        maxError.Require(e => e >= 0, "--max-rel-error must not be negative.");
 
         var command = new Command(
             "tune",
@@ -168,6 +162,7 @@ internal static class TuneCommand
             throw new UsageException($"unknown strategy '{settings.Strategy}'; known: {string.Join(", ", StrategyFactory.Names)}.");
         }
 
+        OutputPath.CheckFolder(settings.Output, "--output");
         var graph = ModelSource.Load(settings.Model, settings.InputShapes);
         var calibration = settings.Calibration is { } folder
             ? CalibrationSet.FromFolder(folder, graph.Inputs)
@@ -279,22 +274,6 @@ internal static class TuneCommand
         catch (FormatException e)
         {
             throw new UsageException($"--objective: {e.Message}.");
-        }
-    }
-
-    private static void AtLeast(OptionResult result, string name, int minimum)
-    {
-        if (result.GetValueOrDefault<int>() < minimum)
-        {
-            result.AddError($"{name} must be at least {minimum}.");
-        }
-    }
-
-    private static void Fraction(OptionResult result, string name)
-    {
-        if (result.GetValueOrDefault<double>() is not (>= 0 and <= 1))
-        {
-            result.AddError($"{name} must be a fraction between 0 and 1 (e.g. 0.99).");
         }
     }
 }

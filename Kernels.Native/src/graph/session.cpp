@@ -151,6 +151,9 @@ wire::LoadModelReply Session::load(const wire::LoadModel& request) {
     LoadedModel m;
     m.hash = request.hash();
     m.model = std::make_unique<Model>(request.graph());
+    if (const size_t need = m.model->footprint_bytes(); need > options_.max_model_bytes)
+        throw Error(ErrorCode::BadModel, "model '" + m.model->name() + "' needs " + std::to_string(need >> 20) + " MiB (weights and activations), over this executor's limit of " +
+                                             std::to_string(options_.max_model_bytes >> 20) + " MiB (--max-model-mb)");
     reply.set_nodes(static_cast<int>(m.model->nodes().size()));
     models_.push_front(std::move(m));
     while (models_.size() > options_.max_models) models_.pop_back();
@@ -239,8 +242,8 @@ wire::DesignSpaceReply Session::describe_space(const wire::DescribeSpace& reques
 wire::MeasureReply Session::measure(const wire::Measure& request) {
     LoadedModel& m = model(request.model_hash());
     const Model& model = *m.model;
-    if (request.warmup() < 0 || request.repeats() < 0 || request.repeats() > 100000)
-        throw Error(ErrorCode::BadPlan, "warmup must be >= 0 and repeats between 1 and 100000");
+    if (request.warmup() < 0 || request.warmup() > options_.max_runs || request.repeats() < 0 || request.repeats() > options_.max_runs)
+        throw Error(ErrorCode::BadPlan, "warmup must be 0 to " + std::to_string(options_.max_runs) + " and repeats 1 to " + std::to_string(options_.max_runs));
     const int repeats = request.repeats() > 0 ? request.repeats() : 5;
     reset_peak_rss();
     const QuantTable* quant = plan_uses_int8(request.plan()) ? &calibration(m) : nullptr;
