@@ -13,6 +13,9 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
 {
     private const double MiB = 1024 * 1024;
 
+    // A search at the optimum (regret 0) still gets a bar on the log scale.
+    private const double RegretFloorPercent = 0.01;
+
     public static ResultsReport Load(string raw)
     {
         if (!Directory.Exists(raw))
@@ -43,7 +46,7 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
         var text = new StringBuilder();
         Paper(text, Png(plots, markdownDir, "paper-speedup.png"), Png(plots, markdownDir, "paper-memory.png"));
         OnnxRuntime(text, Png(plots, markdownDir, "ort-ratio.png"));
-        Search(text, Png(plots, markdownDir, "search-episodes.png"));
+        Search(text, Png(plots, markdownDir, "search-episodes.png"), Png(plots, markdownDir, "search-regret.png"));
         return text.ToString();
     }
 
@@ -83,8 +86,10 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
         }
 
         var halved = HalvedMemory("int8");
-        text.Append(Inv($"\nGeometric mean speedup over the baseline: best FP32 **{X(GeoMeanSpeedup("fp32"))}**, best with INT8 allowed **{X(GeoMeanSpeedup("int8"))}** "))
-            .Append(Inv($"(target: 3x). Peak memory at least 2x smaller with INT8 allowed: **{halved.Count} of {models.Count}** models"))
+        var tuned = models.Count(m => runs.Has(m, "int8"));
+        text.Append(Inv($"\nGeometric mean speedup over the baseline, over the models with such a plan: best FP32 **{X(GeoMeanSpeedup("fp32"))}** ({models.Count(m => runs.Has(m, "fp32"))} models), "))
+            .Append(Inv($"best with INT8 allowed **{X(GeoMeanSpeedup("int8"))}** ({tuned} models) (target: 3x). "))
+            .Append(Inv($"Peak memory at least 2x smaller with INT8 allowed: **{halved.Count} of {tuned}** models"))
             .Append(halved.Count > 0 ? $" ({string.Join(", ", halved)})" : "").Append(" (target: 3).\n\n");
         ResultsPlots.SaveGroupedBars(
             speedupPng.Path, "Speedup over the BLAS FP32 baseline (paired by round)", "baseline time / plan time", models,
@@ -123,8 +128,11 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
         var faster = models.Count(m => runs.Ratio(m, "int8-1t", "ort-1t") < 1);
         var fasterAll = models.Count(m => runs.Ratio(m, "int8", "ort-all") < 1);
         var fasterFp32 = models.Count(m => runs.Ratio(m, "fp32-1t", "ort-1t") < 1);
-        text.Append(Inv($"\nDsx's best plan (INT8 allowed) is faster than ONNX Runtime on **{faster} of {models.Count}** models on one thread and on **{fasterAll} of {models.Count}** on all cores; "))
-            .Append(Inv($"in FP32 only, on {fasterFp32} of {models.Count} (one thread). Geometric mean Dsx/ORT, one thread: FP32 {R(GeoMeanRatio(models, "fp32-1t", "ort-1t"))}, INT8 {R(GeoMeanRatio(models, "int8-1t", "ort-1t"))}.\n\n"));
+        var fasterFp32All = models.Count(m => runs.Ratio(m, "fp32", "ort-all") < 1);
+        var withInt8 = models.Count(m => runs.Has(m, "int8"));
+        var withFp32 = models.Count(m => runs.Has(m, "fp32"));
+        text.Append(Inv($"\nDsx's best plan with INT8 allowed is faster than ONNX Runtime on **{faster} of {withInt8}** models with such a plan on one thread and on **{fasterAll} of {withInt8}** on all cores; "))
+            .Append(Inv($"the best FP32 plan on {fasterFp32} of {withFp32} (one thread) and {fasterFp32All} of {withFp32} (all cores). Geometric mean Dsx/ORT, one thread: FP32 {R(GeoMeanRatio(models, "fp32-1t", "ort-1t"))}, INT8 {R(GeoMeanRatio(models, "int8-1t", "ort-1t"))}.\n\n"));
         ResultsPlots.SaveGroupedBars(
             png.Path, "Dsx best plan / ONNX Runtime latency (below 1: Dsx faster)", "Dsx time / ORT time", models,
             [("FP32, 1 thread", [.. models.Select(m => runs.Ratio(m, "fp32-1t", "ort-1t"))]), ("INT8 allowed, 1 thread", [.. models.Select(m => runs.Ratio(m, "int8-1t", "ort-1t"))]),
@@ -136,7 +144,7 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
     private double GeoMeanRatio(IEnumerable<string> models, string numerator, string denominator) =>
         BenchStats.GeoMean(models.Select(m => runs.Ratio(m, numerator, denominator)).OfType<double>());
 
-    private void Search(StringBuilder text, (string Path, string Link) png)
+    private void Search(StringBuilder text, (string Path, string Link) png, (string Path, string Link) regretPng)
     {
         if (search.Count == 0)
         {
@@ -149,6 +157,7 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
             .Append("Best known plan = the exact DP optimum of the table's additive cost model. Episodes = when the search's pick comes within the target and stays there; ")
             .Append("board seconds = the measured time of every distinct plan it had measured by then, one run each (a plan measured again is a table answer; ")
             .Append("a board measurement of `dsx tune` runs a plan 1 + 5 times, so its wall time is about 6x). Medians over seeds; '>' = half or more of the seeds did not get there within the budget.\n\n")
+            .Append("Budgets: ").AppendJoin(", ", search.GroupBy(s => (s.Strategy, s.Budget, s.Seeds)).Select(g => Inv($"{g.Key.Strategy} {g.Key.Budget} episodes x {g.Key.Seeds} seeds"))).Append(".\n\n")
             .Append("| model (optimum ms) | strategy | episodes | board s | seeds that got there | mean regret at the budget |\n")
             .Append("| --- | --- | ---: | ---: | ---: | ---: |\n");
         foreach (var s in search)
@@ -163,7 +172,11 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
             png.Path, Inv($"Episodes to within {within * 100:0.#}% of the optimum (no bar: not reached within the budget)"), "median episodes (log)", models,
             [.. strategies.Select(st => (st, models.Select(m => search.FirstOrDefault(s => s.Model == m && s.Strategy == st)?.Episodes is { } e ? (double?)e : null).ToArray()))],
             reference: null, log10: true);
-        text.Append(Inv($"\n![episodes to within the target]({png.Link})\n\n"));
+        ResultsPlots.SaveGroupedBars(
+            regretPng.Path, Inv($"Mean regret at the budget (dashed: the {within * 100:0.#}% target)"), "mean regret, % (log)", models,
+            [.. strategies.Select(st => (st, models.Select(m => search.FirstOrDefault(s => s.Model == m && s.Strategy == st)?.FinalRegret is { } r ? Math.Max(RegretFloorPercent, r * 100) : (double?)null).ToArray()))],
+            reference: within * 100, log10: true);
+        text.Append(Inv($"\n![episodes to within the target]({png.Link})\n\n![regret at the budget]({regretPng.Link})\n\n"));
     }
 
     private static (string Path, string Link) Png(string plots, string markdownDir, string name)
