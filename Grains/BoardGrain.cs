@@ -15,6 +15,7 @@ namespace Dsx.Grains;
 /// </summary>
 public sealed partial class BoardGrain(
     [PersistentState("board", StorageNames.Default)] IPersistentState<BoardRegistrationState> state,
+    BoardTimingLog timings,
     ILogger<BoardGrain> logger) : Grain, IBoardGrain
 {
     private readonly Dictionary<string, Graph> _graphs = [];
@@ -66,7 +67,13 @@ public sealed partial class BoardGrain(
         }
 
         var outcome = await session.MeasureAsync(request.ModelHash, plan, new MeasureOptions(Warmup: request.Warmup, Repeats: request.Repeats, Seed: request.Seed));
-        return outcome.Succeeded ? new EpisodeOutcome(outcome.Reply.ToByteArray(), null, null, null, board, false) : Failed(outcome.Failure, board);
+        if (!outcome.Succeeded)
+        {
+            return Failed(outcome.Failure, board);
+        }
+
+        timings.Record(board, outcome.Reply.StartUnixNs, outcome.Reply.EndUnixNs);
+        return new EpisodeOutcome(outcome.Reply.ToByteArray(), null, null, null, board, false);
     }
 
     public async Task<bool> ProbeAsync()

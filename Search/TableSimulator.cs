@@ -39,28 +39,47 @@ public sealed class TableSimulator
     /// <summary>One noisy measurement of <paramref name="plan"/>, costed under the objective.</summary>
     public EpisodeResult Measure(CandidatePlan plan)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        var space = _table.Space;
+        var run = Run(plan);
+        if (run.FailedLayer is { } failed)
+        {
+            return new EpisodeResult(plan, [], double.PositiveInfinity, failed);
+        }
+
         var costs = new double[plan.Count];
         long bytes = 0;
         for (var i = 0; i < plan.Count; i++)
         {
-            if (_table.Compute(i, plan[i]) is not { } compute)
+            var memory = Truth.MemoryBytes(i, plan[i]);
+            bytes += memory;
+            costs[i] = Objective.LayerCost(run.ComputeMs[i] + run.ConversionMs[i], memory);
+        }
+
+        return new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes));
+    }
+
+    /// <summary>One noisy run of <paramref name="plan"/>: each layer's compute and input conversion drawn from the table.</summary>
+    public SimulatedRun Run(CandidatePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var space = _table.Space;
+        var compute = new double[plan.Count];
+        var conversion = new double[plan.Count];
+        for (var i = 0; i < plan.Count; i++)
+        {
+            if (_table.Compute(i, plan[i]) is not { } measured)
             {
-                return new EpisodeResult(plan, [], double.PositiveInfinity, i);
+                return new SimulatedRun([], [], i);
             }
 
             var from = space.InputFormats(plan, i);
             var to = space.Choice(plan, i).Format;
-            var conversion = !MeasurementTable.NeedsConversion(space.Layers[i], from, to) ? 0
-                : _table.Conversion(i, from, to) is { } measured ? Draw(measured)
+            conversion[i] = !MeasurementTable.NeedsConversion(space.Layers[i], from, to) ? 0
+                : _table.Conversion(i, from, to) is { } converted ? Draw(converted)
                 : Truth.ConversionMs(i, from, to) * MeanOneNoise(_estimatedConversionSigma);
-            var memory = Truth.MemoryBytes(i, plan[i]);
-            bytes += memory;
-            costs[i] = Objective.LayerCost(Draw(compute) + conversion, memory);
+            compute[i] = Draw(measured);
         }
 
-        return new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes));
+        return new SimulatedRun(compute, conversion, null);
     }
 
     /// <summary>
