@@ -63,9 +63,16 @@ def children_cpu_seconds(parents):
     return total
 
 
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=30) as r:
-        return json.load(r)
+def get_json(url, attempts=3):
+    """A silo starved of CPU may answer slowly: wait, and try again, before giving up."""
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=120) as r:
+                return json.load(r)
+        except (TimeoutError, OSError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(5)
 
 
 def post(url):
@@ -201,11 +208,32 @@ def board_figures(rows, boards, t0, t1):
     return busy / (boards * (t1 - t0)), p50, p99, mean, len(durations)
 
 
-def run_point(args, silos, boards, count, tag):
+def model_copy(args, work, index):
+    """
+    The model under a name of its own (same length, so only the name's bytes change in the ONNX file): its hash, and so
+    its measurement store, is new. Every point starts from an empty store; otherwise the store filled by the earlier
+    points answers most plans of the later ones and the boards idle for want of work, not for the farm's overhead.
+    """
+    name = args.model.split(":", 1)[1]
+    exported = os.path.join(work, f"{name}.onnx")
+    if not os.path.exists(exported):
+        subprocess.run(["dotnet", args.dsx, "models", "export", name, "-o", exported], check=True, stdout=subprocess.DEVNULL)
+    with open(exported, "rb") as f:
+        data = f.read()
+    renamed = f"{name[:max(1, len(name) - 4)]}{index:04d}"[-len(name):].encode()
+    if data.count(name.encode()) != 1 or len(renamed) != len(name):
+        raise SystemExit(f"farm: cannot rename {name} in its ONNX export")
+    path = os.path.join(work, f"{renamed.decode()}.onnx")
+    with open(path, "wb") as f:
+        f.write(data.replace(name.encode(), renamed))
+    return path
+
+
+def run_point(args, silos, boards, count, tag, model):
     batch = max(1, math.ceil(2 * boards / count))
     prefix = f"{tag}-e{count}"
     subprocess.run(
-        ["dotnet", args.dsx, "explore", args.model, "--board-kind", args.kind, "--no-int8", "--episodes", str(args.episodes),
+        ["dotnet", args.dsx, "explore", model, "--board-kind", args.kind, "--no-int8", "--episodes", str(args.episodes),
          "--batch", str(batch), "--count", str(count), "--id", prefix, "--final-rounds", "0", "--confirm-top", "0",
          "--gateway", silos[0].gateway],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -265,6 +293,7 @@ def main():
     work = tempfile.mkdtemp(prefix="dsx-farm-")
     os.chmod(work, 0o755)  # the postgres user must reach its folder inside
     postgres = None
+    points = 0
     try:
         with open(args.output, "w") as out:
             for silo_count in [int(s) for s in args.silos.split(",")]:
@@ -287,7 +316,9 @@ def main():
                         for silo in silos:
                             silo.wait_up()
                         for count in [int(e) for e in args.explorations.split(",")]:
-                            out.write(json.dumps(run_point(args, silos, boards, count, tag)) + "\n")
+                            points += 1
+                            point = run_point(args, silos, boards, count, tag, model_copy(args, work, points))
+                            out.write(json.dumps(point) + "\n")
                             out.flush()
                     finally:
                         for silo in silos:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The farm at scale with replay boards: bench/farm.md and bench/farm-*.png (see bench/farm.py for what is measured).
-# Knobs (environment): BOARDS="1 4 16 64 256" EXPLORATIONS="1 8 32" SILOS="1 2" WINDOW=12 (s measured per point)
-# WARMUP=4 (s) MODEL=tiny_cnn (a zoo model with a table in bench/tables) TIME_SCALE=50 (factor on its replayed measurement
+# Knobs (environment): BOARDS="1 4 16 64 256" EXPLORATIONS="1 8 32" SILOS="1 2" WINDOW=10 (s measured per point)
+# WARMUP=3 (s) MODEL=tiny_cnn (a zoo model with a table in bench/tables) TIME_SCALE=50 (factor on its replayed measurement
 # times: tiny_cnn's few ms per run become about a second per measurement, a mid-size model's on a board). Two silos need
 # PostgreSQL (initdb/pg_ctl; as root they run as the postgres user). About 30 min on a loaded 2-core machine.
 set -euo pipefail
@@ -9,8 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 boards=${BOARDS:-1 4 16 64 256}
 explorations=${EXPLORATIONS:-1 8 32}
 silos=${SILOS:-1 2}
-window=${WINDOW:-12}
-warmup=${WARMUP:-4}
+window=${WINDOW:-10}
+warmup=${WARMUP:-3}
 scale=${TIME_SCALE:-50}
 model=${MODEL:-tiny_cnn}
 table=$root/bench/tables/$model.json
@@ -59,9 +59,12 @@ silo, the replay boards and everything else competed for two cores. Figures are 
   model's measurement takes on a board; tiny_cnn keeps the silo's per-episode work small, so the farm is what is
   measured). No compute. Their kind is
   \`replay:local\`, so their measurements never join a real board kind's store.
-- Explorations: \`dsx explore zoo:$model --board-kind replay:local --no-int8 --count E --batch B\` (Q-learning, seed plans
+- Explorations: \`dsx explore MODEL.onnx --board-kind replay:local --no-int8 --count E --batch B\` (Q-learning, seed plans
   first, no confirmation or run-off), with **B = ceil(2 x boards / E)**: twice as many plans in flight as boards, so the
-  farm, not the search's batch barrier, sets the pace. Cancelled after the window.
+  farm, not the search's batch barrier, sets the pace. Cancelled after the window. MODEL.onnx is $model exported and
+  renamed per point (same layers, new hash), so every point starts with an empty measurement store: a store filled by
+  earlier points answers most plans and leaves the boards idle for want of work (a first run without this showed
+  182 episodes/s at 0% utilisation with 16 boards and 32 explorations).
 - One silo: SQLite state. Two silos: one cluster on a throw-away PostgreSQL (\`dsx silo --cluster postgres://...\`), the
   boards registered by the first, board and exploration grains placed by Orleans on either.
 - Per point: start the explorations, wait until every board has measured once (the first measurement starts a board's
