@@ -16,6 +16,7 @@ namespace Dsx.Grains;
 public sealed partial class BoardGrain(
     [PersistentState("board", StorageNames.Default)] IPersistentState<BoardRegistrationState> state,
     BoardTimingLog timings,
+    ModelGraphCache graphs,
     ILogger<BoardGrain> logger) : Grain, IBoardGrain
 {
     private readonly Dictionary<string, Graph> _graphs = [];
@@ -144,9 +145,8 @@ public sealed partial class BoardGrain(
     {
         if (!_graphs.TryGetValue(modelHash, out var graph))
         {
-            var bytes = await GrainFactory.GetGrain<IModelGrain>(modelHash).GetAsync()
-                ?? throw new InvalidOperationException($"no model was uploaded under hash {modelHash}");
-            graph = _graphs[modelHash] = Graph.Parser.ParseFrom(bytes);
+            graph = _graphs[modelHash] = await graphs.GetAsync(modelHash, async () => await GrainFactory.GetGrain<IModelGrain>(modelHash).GetAsync()
+                ?? throw new InvalidOperationException($"no model was uploaded under hash {modelHash}"));
         }
 
         if (!session.ModelHashes.Contains(modelHash))

@@ -4,6 +4,7 @@
 # WARMUP=3 (s) MODEL=tiny_cnn (a zoo model with a table in bench/tables) TIME_SCALE=50 (factor on its replayed measurement
 # times: tiny_cnn's few ms per run become about a second per measurement, a mid-size model's on a board). Two silos need
 # PostgreSQL (initdb/pg_ctl; as root they run as the postgres user). About 30 min on a loaded 2-core machine.
+# REPORT_ONLY=1 renders bench/farm.md and the plots again from the points of the last run (bench/farm-points.jsonl).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 boards=${BOARDS:-1 4 16 64 256}
@@ -31,11 +32,17 @@ commas() { echo "$*" | tr ' ' ','; }
 points=$out/farm-points.jsonl
 preamble=$(mktemp)
 trap 'rm -f "$preamble"' EXIT
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-"$py" "$root/bench/farm.py" --dsx "$dsx" --table "$table" --model "zoo:$model" --boards "$(commas $boards)" \
-  --explorations "$(commas $explorations)" --silos "$(commas $silos)" --window "$window" --warmup "$warmup" \
-  --time-scale "$scale" --output "$points"
+if [[ ${REPORT_ONLY:-0} == 1 ]]; then
+  [[ -s $points ]] || die "no points to report: $points is missing or empty (run without REPORT_ONLY first)"
+  started="$(date -u -r "$points" '+%Y-%m-%d %H:%M UTC') (the last point)"
+  load_before="$(head -1 "$points" | "$py" -c 'import json,sys; print(round(json.load(sys.stdin)["load_average"], 1))') (1-minute, first point)"
+else
+  started=$(date -u '+%Y-%m-%d %H:%M UTC')
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  "$py" "$root/bench/farm.py" --dsx "$dsx" --table "$table" --model "zoo:$model" --boards "$(commas $boards)" \
+    --explorations "$(commas $explorations)" --silos "$(commas $silos)" --window "$window" --warmup "$warmup" \
+    --time-scale "$scale" --output "$points"
+fi
 mean_ms=$("$py" -c "
 import json
 p=[json.loads(l) for l in open('$points')]

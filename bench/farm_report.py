@@ -50,6 +50,9 @@ def plot(points, key, ylabel, path, target=None, log_y=False, ideal=False):
     if target is not None:
         axes.axhline(target, color="red", linewidth=0.8, linestyle=":", label="target")
     axes.set_xscale("log", base=2)
+    ticks = sorted({p["boards"] for p in points})
+    axes.set_xticks(ticks, [str(t) for t in ticks])
+    axes.minorticks_off()
     if log_y:
         axes.set_yscale("log")
     axes.set_xlabel("replay boards")
