@@ -24,7 +24,7 @@ def table(points, silos):
         lines.append(
             f"| {p['boards']} | {p['explorations']} | {p['batch']} | {fmt(p['episodes_per_s'])} | {fmt(p['board_measurements_per_s'])} "
             f"| {fmt(p['ideal_measurements_per_s'])} | {fmt(100 * p['utilisation'], 0)}%{flags} | {fmt(p['silo_cpu_ms_per_episode'])} "
-            f"| {fmt(p['board_cpu_s'] / p['window_s'], 2)} | {fmt(p['free_to_next_p50_ms'], 0)} / {fmt(p['free_to_next_p99_ms'], 0)} "
+            f"| {fmt(p['board_cpu_s'] / p['window_s'], 2) if p['board_cpu_s'] >= 0 else '- (boards exited)'} | {fmt(p['free_to_next_p50_ms'], 0)} / {fmt(p['free_to_next_p99_ms'], 0)} "
             f"| {fmt(p['load_average'])} |")
     return "\n".join(lines)
 
