@@ -57,7 +57,7 @@ internal static class BoardsCommand
             Description = $"How its executor starts: {string.Join(", ", BoardLaunches.Kinds)}.",
             DefaultValueFactory = _ => "local",
         };
-        var program = new Option<string>("--program") { Description = "local/qemu/ssh: the dsx-executor binary (on the remote host for ssh)." };
+        var program = new Option<string>("--program") { Description = "local/qemu/ssh: the dsx-executor binary (on the remote host for ssh); replay: the dsx command." };
         var host = new Option<string>("--host") { Description = "ssh/tcp: the board's host." };
         var port = new Option<int?>("--port") { Description = "ssh (default 22) / tcp: the port." };
         var user = new Option<string>("--user") { Description = "ssh: the user." };
@@ -69,18 +69,21 @@ internal static class BoardsCommand
         var token = new Option<string>("--token") { Description = "tcp: the executor's --token." };
         var cpu = new Option<string>("--cpu") { Description = "qemu: the -cpu model (e.g. cortex-a72)." };
         var cpus = new Option<string>("--cpus") { Description = "local/qemu: cores to pin the executor to (taskset list, e.g. 2 or 2-3)." };
+        var table = new Option<string>("--table") { Description = "replay: the measurement table the board answers from (its kind must start with 'replay:')." };
+        var timeScale = new Option<double?>("--time-scale") { Description = "replay: the factor on the replayed measurement times (default 1)." };
+        timeScale.Require(s => s is null or (>= 0 and <= 1000), "--time-scale must be between 0 and 1000.");
         var gateway = ClientVerb.GatewayOption();
         var clusterId = ClientVerb.ClusterIdOption();
         var command = new Command("add", "Register a board (or replace one with the same id); it persists across silo restarts.")
         {
-            id, kind, launch, program, host, port, user, identityFile, knownHosts, token, cpu, cpus, gateway, clusterId,
+            id, kind, launch, program, host, port, user, identityFile, knownHosts, token, cpu, cpus, table, timeScale, gateway, clusterId,
         };
         command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             var board = new BoardRegistration(
                 r.GetValue(id)!, r.GetValue(kind)!, r.GetValue(launch)!, r.GetValue(program) is { } p && r.GetValue(launch) != "ssh" ? Path.GetFullPath(p) : r.GetValue(program),
                 r.GetValue(host), r.GetValue(port), r.GetValue(user), r.GetValue(token), r.GetValue(cpu), r.GetValue(cpus), null,
-                FullPath(r.GetValue(identityFile)), FullPath(r.GetValue(knownHosts)));
+                FullPath(r.GetValue(identityFile)), FullPath(r.GetValue(knownHosts)), FullPath(r.GetValue(table)), r.GetValue(timeScale));
             await client.GetGrain<IBoardFarmGrain>(0).AddAsync(board);
             await Console.Error.WriteLineAsync($"added board '{board.Id}' (kind {board.Kind}, {Describe(board)})");
             return ExitCodes.Ok;
@@ -114,8 +117,8 @@ internal static class BoardsCommand
     {
         var file = new Argument<string>("file")
         {
-            Description = "A boards.yaml: 'boards:' then a list of maps with id, kind, launch (local|qemu|ssh|tcp), program, host, port, user, "
-                + "token, cpu, cpus, identity-file, known-hosts, environment. Relative paths are from the file's folder.",
+            Description = "A boards.yaml: 'boards:' then a list of maps with id, kind, launch (local|qemu|ssh|tcp|replay), program, host, port, user, "
+                + "token, cpu, cpus, identity-file, known-hosts, environment, table, time-scale. Relative paths are from the file's folder.",
         };
         var gateway = ClientVerb.GatewayOption();
         var clusterId = ClientVerb.ClusterIdOption();
@@ -153,6 +156,7 @@ internal static class BoardsCommand
         "tcp" => $"tcp://{b.Host}:{b.Port}",
         "ssh" => $"ssh {(b.User is null ? "" : b.User + "@")}{b.Host}:{b.Port ?? 22} {b.Program}{(b.IdentityFile is null ? "" : " key " + b.IdentityFile)}",
         "qemu" => $"qemu {b.Cpu} {b.Program}{(b.Cpus is null ? "" : " cpus " + b.Cpus)}",
+        "replay" => $"replay of {b.Table}{(b.TimeScale is { } scale ? string.Create(CultureInfo.InvariantCulture, $" x{scale}") : "")}",
         _ => $"{b.Launch} {b.Program}{(b.Cpus is null ? "" : " cpus " + b.Cpus)}",
     };
 }

@@ -34,6 +34,12 @@ internal static class ExploreCommand
         var calibrationSize = new Option<int>("--calibration-size") { Description = "Seeded calibration inputs for the accuracy guard.", DefaultValueFactory = _ => 8 };
         var id = new Option<string>("--id") { Description = "The exploration's id (default: MODEL-TIME)." };
         var follow = new Option<bool>("--follow") { Description = "Show progress until the exploration ends, then its report." };
+        var count = new Option<int>("--count")
+        {
+            Description = "Start this many explorations of the spec at once (ids ID-1..ID-N, seeds SEED..SEED+N-1): a load on the farm.",
+            DefaultValueFactory = _ => 1,
+        };
+        count.AtLeast(1);
         var inputShape = new Option<string[]>("--input-shape") { Description = "ONNX models only: NAME=1x3x224x224 (repeatable)." };
         var gateway = ClientVerb.GatewayOption();
         var clusterId = ClientVerb.ClusterIdOption();
@@ -42,24 +48,36 @@ internal static class ExploreCommand
             "Start an exploration on the cluster: the learner proposes plans, the farm's boards of the kind measure them, the best is confirmed end-to-end.")
         {
             model, boardKind, strategy, episodes, batch, objective, noInt8, noSeeds, seed, repeats, warmup, confirmTop, finalRounds, calibrationSize,
-            id, follow, inputShape, gateway, clusterId,
+            id, follow, count, inputShape, gateway, clusterId,
         };
         command.SetAction((r, ct) => ClientVerb.RunAsync(r, async client =>
         {
             var graph = ModelSource.Load(r.GetValue(model)!, r.GetValue(inputShape) ?? []);
             var hash = ModelHash.Of(graph);
             await client.GetGrain<IModelGrain>(hash).PutAsync(graph.Name, graph.ToByteArray());
-            var spec = new ExplorationSpec(
-                graph.Name, hash, r.GetValue(boardKind)!, r.GetValue(strategy)!, r.GetValue(episodes), r.GetValue(batch), r.GetValue(objective)!,
-                !r.GetValue(noInt8), !r.GetValue(noSeeds), r.GetValue(seed), r.GetValue(repeats), r.GetValue(warmup), r.GetValue(confirmTop),
-                r.GetValue(finalRounds), r.GetValue(calibrationSize));
-            var explorationId = r.GetValue(id) ?? string.Create(CultureInfo.InvariantCulture, $"{graph.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-            var summary = await client.GetGrain<IExplorationGrain>(explorationId).StartAsync(spec);
-            Console.WriteLine(summary.Id);
-            await Console.Error.WriteLineAsync(
-                $"started exploration '{summary.Id}': {graph.Name} on '{spec.BoardKind}' boards, {spec.Strategy} for {spec.Episodes} episodes; "
-                + $"'dsx status {summary.Id}' shows it");
-            return r.GetValue(follow) ? await ExplorationFollower.FollowAsync(client, summary.Id, ct) : ExitCodes.Ok;
+            var copies = r.GetValue(count);
+            if (copies > 1 && r.GetValue(follow))
+            {
+                throw new UsageException("--follow shows one exploration; start several with --count, then follow one with 'dsx status'.");
+            }
+
+            var baseId = r.GetValue(id) ?? string.Create(CultureInfo.InvariantCulture, $"{graph.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            ExplorationSummary? summary = null;
+            for (var k = 0; k < copies; k++)
+            {
+                var spec = new ExplorationSpec(
+                    graph.Name, hash, r.GetValue(boardKind)!, r.GetValue(strategy)!, r.GetValue(episodes), r.GetValue(batch), r.GetValue(objective)!,
+                    !r.GetValue(noInt8), !r.GetValue(noSeeds), r.GetValue(seed) + (ulong)k, r.GetValue(repeats), r.GetValue(warmup), r.GetValue(confirmTop),
+                    r.GetValue(finalRounds), r.GetValue(calibrationSize));
+                var explorationId = copies == 1 ? baseId : string.Create(CultureInfo.InvariantCulture, $"{baseId}-{k + 1}");
+                summary = await client.GetGrain<IExplorationGrain>(explorationId).StartAsync(spec);
+                Console.WriteLine(summary.Id);
+                await Console.Error.WriteLineAsync(
+                    $"started exploration '{summary.Id}': {graph.Name} on '{spec.BoardKind}' boards, {spec.Strategy} for {spec.Episodes} episodes; "
+                    + $"'dsx status {summary.Id}' shows it");
+            }
+
+            return r.GetValue(follow) ? await ExplorationFollower.FollowAsync(client, summary!.Id, ct) : ExitCodes.Ok;
         }, ct));
         return command;
     }

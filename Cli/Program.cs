@@ -20,6 +20,7 @@ public static class Program
             SiloCommand.Create(),
             BoardsCommand.Create(),
             ExploreCommand.Create(),
+            ReplayExecutorCommand.Create(),
         };
         foreach (var command in ExplorationCommands.Create())
         {

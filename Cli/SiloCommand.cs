@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Dsx.BoardHost;
+using Dsx.Grains;
+using Dsx.Search;
 using Dsx.Silo;
 using Dsx.Silo.Postgres;
 using Dsx.Silo.Web;
@@ -62,6 +64,20 @@ internal static class SiloCommand
         {
             Description = "A boards.yaml whose boards are registered at start (see 'dsx boards load --help' for the format).",
         };
+        var replayBoards = new Option<int>("--replay-boards")
+        {
+            Description = "Register this many replay boards (ids replay-N), which answer from --replay-table without compute: for scale tests of the farm.",
+            DefaultValueFactory = _ => 0,
+        };
+        var replayTable = new Option<string>("--replay-table")
+        {
+            Description = "With --replay-boards: the measurement table they replay; their kind is 'replay:' + the table's board kind.",
+        };
+        var replayTimeScale = new Option<double?>("--replay-time-scale") { Description = "With --replay-boards: the factor on the replayed measurement times (default 1)." };
+        var timingLog = new Option<string>("--timing-log")
+        {
+            Description = "Append one CSV line per measurement of this silo's boards (board, executor-side start and end in Unix ns) to this file.",
+        };
         var urls = new Option<string>("--urls")
         {
             Description = "Where the Orleans Dashboard (/dashboard) and the JSON API (/api) listen, ';'-separated; loopback unless you open it.",
@@ -77,12 +93,18 @@ internal static class SiloCommand
             option.Require(p => p is >= 1 and <= 65535, $"{option.Name} must be a port number (1-65535).");
         }
 
-        localBoards.Require(n => n >= 0, "--local-boards must not be negative.");
+        foreach (var count in new[] { localBoards, replayBoards })
+        {
+            count.Require(n => n >= 0, $"{count.Name} must not be negative.");
+        }
+
         failureDetection.Require(s => s is null or (>= 1 and <= 3600), "--failure-detection must be between 1 and 3600 seconds.");
+        replayTimeScale.Require(s => s is null or (>= 0 and <= 1000), "--replay-time-scale must be between 0 and 1000.");
 
         var command = new Command("silo", "Host a Dsx silo (Orleans) on this machine until Ctrl-C: explorations, the board farm, the measurement store.")
         {
-            database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, boardsFile, urls, apiKey, verbose,
+            database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, boardsFile,
+            replayBoards, replayTable, replayTimeScale, timingLog, urls, apiKey, verbose,
         };
         command.SetAction((r, ct) => CliErrors.Guard(() =>
         {
@@ -91,6 +113,13 @@ internal static class SiloCommand
                 : r.GetValue(address) is not null || r.GetValue(failureDetection) is not null
                     ? throw new UsageException("--address and --failure-detection only apply with --cluster (alone, a silo listens on loopback).")
                     : null;
+            var replayCount = r.GetValue(replayBoards);
+            var replayTablePath = r.GetValue(replayTable) is { } path ? Path.GetFullPath(path) : null;
+            if (replayCount > 0 != replayTablePath is not null)
+            {
+                throw new UsageException("--replay-boards and --replay-table go together: N replay boards answer from one table.");
+            }
+
             return RunAsync(
                 new DsxSiloOptions
                 {
@@ -102,6 +131,13 @@ internal static class SiloCommand
                     ExecutorPath = r.GetValue(localBoards) > 0 ? ExecutorLocator.Locate() : null,
                     // Read now, so a wrong file stops the command with its line instead of failing inside the silo.
                     Boards = r.GetValue(boardsFile) is { } file ? BoardsFile.Load(file) : [],
+                    ReplayBoards = replayCount,
+                    ReplayTable = replayTablePath,
+                    // Read now, so a wrong table stops the command with one line; the kind says whose timings are replayed.
+                    ReplayKind = replayTablePath is null ? null : BoardLaunches.ReplayKindPrefix + MeasurementTable.Load(replayTablePath).Board.Kind,
+                    ReplayTimeScale = r.GetValue(replayTimeScale),
+                    ReplayProgram = Path.Combine(AppContext.BaseDirectory, "dsx.dll"),
+                    TimingLogPath = r.GetValue(timingLog) is { } log ? Path.GetFullPath(log) : null,
                 },
                 new DsxWebOptions { Urls = r.GetValue(urls)!, ApiKey = r.GetValue(apiKey) is { Length: > 0 } key ? key : null },
                 r.GetValue(verbose),
@@ -152,7 +188,8 @@ internal static class SiloCommand
             ? string.Create(CultureInfo.InvariantCulture,
                 $"cluster '{cluster.ClusterId}' on PostgreSQL {PostgresConnectionString.Describe(cluster.ConnectionString)}, silo {cluster.Address}:{options.SiloPort}, gateway {cluster.Address}:{options.GatewayPort}")
             : string.Create(CultureInfo.InvariantCulture, $"gateway 127.0.0.1:{options.GatewayPort}, state in {options.DatabasePath}");
-        await Console.Error.WriteLineAsync($"dsx silo: up; {state}, {options.LocalBoards} local board(s). Ctrl-C stops.");
+        await Console.Error.WriteLineAsync(
+            $"dsx silo: up; {state}, {options.LocalBoards} local board(s){(options.ReplayBoards > 0 ? $", {options.ReplayBoards} replay board(s) of kind {options.ReplayKind}" : "")}. Ctrl-C stops.");
         foreach (var address in DsxWeb.Addresses(host))
         {
             await Console.Error.WriteLineAsync($"dsx silo: dashboard {address.TrimEnd('/')}{DsxWeb.DashboardPath}, API {address.TrimEnd('/')}/api");

@@ -64,13 +64,7 @@ internal static class SimulateCommand
             Description = "Also report the episodes and board seconds each search needs until its pick stays within this fraction of the optimum.",
             DefaultValueFactory = _ => 0.01,
         };
-        within.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double>() is < 0 or >= 1 or double.NaN)
-            {
-                r.AddError("--within must be a fraction between 0 and 1 (0.01 = within 1% of the optimum).");
-            }
-        });
+        within.Require(w => w is >= 0 and < 1, "--within must be a fraction between 0 and 1 (0.01 = within 1% of the optimum).");
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of the tables." };
         var markdown = new Option<string>("--markdown") { Description = "Also write the regret table as Markdown to this file." };
         var csv = new Option<string>("--csv") { Description = "Also write mean/min/max regret after every episode as CSV to this file." };

@@ -6,7 +6,9 @@ namespace Dsx.Grains;
 /// <c>ssh</c> (Host, Port, User, Program on the remote host), <c>tcp</c> (Host, Port, Token of an executor started with
 /// --listen). Cpus: the cores a local board is pinned to (taskset list, e.g. <c>0</c> or <c>2-3</c>). IdentityFile and
 /// KnownHostsFile (ssh, files on the silo's host): the board's own client key and host-key file, so each board of a lab
-/// can have its key and the silo user's ~/.ssh is neither needed nor written.
+/// can have its key and the silo user's ~/.ssh is neither needed nor written. <c>replay</c> (Program = <c>dsx</c> or
+/// dsx.dll, Table = a measurement table, TimeScale = its delays' factor): a board that answers from the table without
+/// compute, for scale tests of the farm; its kind must start with <c>replay:</c> so its timings never join a real kind's.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Dsx.BoardRegistration")]
 public sealed record BoardRegistration(
@@ -22,4 +24,6 @@ public sealed record BoardRegistration(
     [property: Id(9)] string? Cpus,
     [property: Id(10)] IReadOnlyDictionary<string, string>? Environment,
     [property: Id(11)] string? IdentityFile = null,
-    [property: Id(12)] string? KnownHostsFile = null);
+    [property: Id(12)] string? KnownHostsFile = null,
+    [property: Id(13)] string? Table = null,
+    [property: Id(14)] double? TimeScale = null);

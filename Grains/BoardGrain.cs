@@ -18,6 +18,8 @@ namespace Dsx.Grains;
 public sealed partial class BoardGrain(
     [PersistentState("board", StorageNames.Default)] IPersistentState<BoardRegistrationState> state,
     BoardOptions options,
+    BoardTimingLog timings,
+    ModelGraphCache graphs,
     ILogger<BoardGrain> logger) : Grain, IBoardGrain
 {
     private readonly Dictionary<string, Graph> _graphs = [];
@@ -69,7 +71,13 @@ public sealed partial class BoardGrain(
         }
 
         var outcome = await session.MeasureAsync(request.ModelHash, plan, new MeasureOptions(Warmup: request.Warmup, Repeats: request.Repeats, Seed: request.Seed));
-        return outcome.Succeeded ? new EpisodeOutcome(outcome.Reply.ToByteArray(), null, null, null, board, false) : await FailedAsync(session, outcome.Failure, board);
+        if (!outcome.Succeeded)
+        {
+            return await FailedAsync(session, outcome.Failure, board);
+        }
+
+        timings.Record(board, outcome.Reply.StartUnixNs, outcome.Reply.EndUnixNs);
+        return new EpisodeOutcome(outcome.Reply.ToByteArray(), null, null, null, board, false);
     }
 
     public async Task<bool> ProbeAsync()
@@ -140,9 +148,8 @@ public sealed partial class BoardGrain(
     {
         if (!_graphs.TryGetValue(modelHash, out var graph))
         {
-            var bytes = await GrainFactory.GetGrain<IModelGrain>(modelHash).GetAsync()
-                ?? throw new InvalidOperationException($"no model was uploaded under hash {modelHash}");
-            graph = _graphs[modelHash] = Graph.Parser.ParseFrom(bytes);
+            graph = _graphs[modelHash] = await graphs.GetAsync(modelHash, async () => await GrainFactory.GetGrain<IModelGrain>(modelHash).GetAsync()
+                ?? throw new InvalidOperationException($"no model was uploaded under hash {modelHash}"));
         }
 
         if (!session.ModelHashes.Contains(modelHash))

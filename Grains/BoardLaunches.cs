@@ -9,7 +9,10 @@ public static class BoardLaunches
     /// <summary>How long ssh may take to connect to a board before it gives up with an error.</summary>
     public const int SshConnectTimeoutSeconds = 15;
 
-    public static IReadOnlyList<string> Kinds { get; } = ["local", "qemu", "ssh", "tcp"];
+    /// <summary>Every replay board's kind starts with it: replayed timings are kept apart from any real board kind's.</summary>
+    public const string ReplayKindPrefix = "replay:";
+
+    public static IReadOnlyList<string> Kinds { get; } = ["local", "qemu", "ssh", "tcp", "replay"];
 
     /// <exception cref="ArgumentException">An unknown launch, or one missing what it needs; the message says what.</exception>
     public static ExecutorLaunch For(BoardRegistration board)
@@ -21,6 +24,7 @@ public static class BoardLaunches
             "qemu" => Pinned(Emulated(ExecutorLaunch.Qemu(Need(board.Program, board, "program"), board.Cpu)), board.Cpus),
             "ssh" => Ssh(board),
             "tcp" => ExecutorLaunch.Tcp(Need(board.Host, board, "host"), board.Port ?? throw Missing(board, "port"), Need(board.Token, board, "token")),
+            "replay" => Replay(board),
             _ => throw new ArgumentException($"board '{board.Id}': unknown launch '{board.Launch}'; known: {string.Join(", ", Kinds)}"),
         };
         foreach (var (name, value) in board.Environment ?? new Dictionary<string, string>())
@@ -57,6 +61,24 @@ public static class BoardLaunches
 
         arguments.AddRange([board.User is null ? host : $"{board.User}@{host}", Need(board.Program, board, "program"), "--stdio"]);
         return new ExecutorLaunch("ssh", arguments);
+    }
+
+    /// <summary><c>dsx replay-executor --table T --stdio</c> (through <c>dotnet</c> when the program is dsx.dll).</summary>
+    private static ExecutorLaunch Replay(BoardRegistration board)
+    {
+        if (!board.Kind.StartsWith(ReplayKindPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"board '{board.Id}': a replay board's kind must start with '{ReplayKindPrefix}' (e.g. {ReplayKindPrefix}{board.Kind}), so its replayed timings never mix with a real board kind's");
+        }
+
+        var program = Need(board.Program, board, "program (the dsx command)");
+        List<string> arguments = ["replay-executor", "--table", Need(board.Table, board, "table"), "--stdio"];
+        if (board.TimeScale is { } scale)
+        {
+            arguments.AddRange(["--time-scale", scale.ToString("R", CultureInfo.InvariantCulture)]);
+        }
+
+        return program.EndsWith(".dll", StringComparison.Ordinal) ? new ExecutorLaunch("dotnet", [program, .. arguments]) : new ExecutorLaunch(program, arguments);
     }
 
     /// <summary>

@@ -45,31 +45,50 @@ public sealed class TableSimulator
     /// </summary>
     public (EpisodeResult Result, double BoardMs) MeasureTimed(CandidatePlan plan)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        var space = _table.Space;
+        var run = Run(plan);
+        if (run.FailedLayer is { } failed)
+        {
+            return (new EpisodeResult(plan, [], double.PositiveInfinity, failed), 0);
+        }
+
         var costs = new double[plan.Count];
         long bytes = 0;
         var boardMs = 0.0;
         for (var i = 0; i < plan.Count; i++)
         {
-            if (_table.Compute(i, plan[i]) is not { } compute)
-            {
-                return (new EpisodeResult(plan, [], double.PositiveInfinity, i), 0);
-            }
-
-            var from = space.InputFormats(plan, i);
-            var to = space.Choice(plan, i).Format;
-            var conversion = !MeasurementTable.NeedsConversion(space.Layers[i], from, to) ? 0
-                : _table.Conversion(i, from, to) is { } measured ? Draw(measured)
-                : Truth.ConversionMs(i, from, to) * MeanOneNoise(_estimatedConversionSigma);
             var memory = Truth.MemoryBytes(i, plan[i]);
             bytes += memory;
-            var ms = Draw(compute) + conversion;
+            var ms = run.ComputeMs[i] + run.ConversionMs[i];
             boardMs += ms;
             costs[i] = Objective.LayerCost(ms, memory);
         }
 
         return (new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes)), boardMs);
+    }
+
+    /// <summary>One noisy run of <paramref name="plan"/>: each layer's compute and input conversion drawn from the table.</summary>
+    public SimulatedRun Run(CandidatePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var space = _table.Space;
+        var compute = new double[plan.Count];
+        var conversion = new double[plan.Count];
+        for (var i = 0; i < plan.Count; i++)
+        {
+            if (_table.Compute(i, plan[i]) is not { } measured)
+            {
+                return new SimulatedRun([], [], i);
+            }
+
+            var from = space.InputFormats(plan, i);
+            var to = space.Choice(plan, i).Format;
+            conversion[i] = !MeasurementTable.NeedsConversion(space.Layers[i], from, to) ? 0
+                : _table.Conversion(i, from, to) is { } converted ? Draw(converted)
+                : Truth.ConversionMs(i, from, to) * MeanOneNoise(_estimatedConversionSigma);
+            compute[i] = Draw(measured);
+        }
+
+        return new SimulatedRun(compute, conversion, null);
     }
 
     /// <summary>

@@ -18,12 +18,12 @@ namespace Dsx.Silo;
 ///     identity-file: ~/.ssh/dsx_lab
 /// </code>
 /// Keys: id, kind, launch (default local), program, host, port, user, token, cpu, cpus, identity-file, known-hosts,
-/// environment (a map). Relative paths are taken from the file's folder, <c>~/</c> from the home folder.
+/// environment (a map), table and time-scale (replay boards: kind <c>replay:...</c>, program the dsx command). Relative paths are taken from the file's folder, <c>~/</c> from the home folder.
 /// </summary>
 public static class BoardsFile
 {
     private static readonly string[] Keys =
-        ["id", "kind", "launch", "program", "host", "port", "user", "token", "cpu", "cpus", "identity-file", "known-hosts", "environment"];
+        ["id", "kind", "launch", "program", "host", "port", "user", "token", "cpu", "cpus", "identity-file", "known-hosts", "environment", "table", "time-scale"];
 
     /// <exception cref="BoardsFileException">Missing, not YAML, or a board that is not right; the message says where.</exception>
     public static IReadOnlyList<BoardRegistration> Load(string path)
@@ -128,6 +128,14 @@ public static class BoardsFile
                 : throw new BoardsFileException($"{path}:{values["port"].Start.Line}: board '{id}': port '{portText}' is not a port number");
         }
 
+        double? timeScale = null;
+        if (Text("time-scale") is { } scaleText)
+        {
+            timeScale = double.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f >= 0
+                ? f
+                : throw new BoardsFileException($"{path}:{values["time-scale"].Start.Line}: board '{id}': time-scale '{scaleText}' is not a factor (e.g. 0.1)");
+        }
+
         IReadOnlyDictionary<string, string>? environment = null;
         if (values.TryGetValue("environment", out var env))
         {
@@ -140,7 +148,7 @@ public static class BoardsFile
         var program = launch == "ssh" ? Text("program") : FilePath("program");
         var board = new BoardRegistration(
             id, kind, launch, program, Text("host"), port, Text("user"), Text("token"), Text("cpu"), Text("cpus"), environment,
-            FilePath("identity-file"), FilePath("known-hosts"));
+            FilePath("identity-file"), FilePath("known-hosts"), FilePath("table"), timeScale);
         try
         {
             BoardLaunches.For(board);

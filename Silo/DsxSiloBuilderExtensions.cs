@@ -36,9 +36,11 @@ public static class DsxSiloBuilderExtensions
             .AddDsxRuntime(options);
     }
 
-    /// <summary>What every Dsx silo has whatever its storage: call timeouts and the start-up task.</summary>
+    /// <summary>What every Dsx silo has whatever its storage: call timeouts, the boards' timing log and shared model graphs, and the start-up task.</summary>
     private static ISiloBuilder AddDsxRuntime(this ISiloBuilder builder, DsxSiloOptions options)
     {
+        builder.Services.AddSingleton(_ => new BoardTimingLog(options.TimingLogPath));
+        builder.Services.AddSingleton<ModelGraphCache>();
         return builder
             .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout)
             .ConfigureServices(services => services.AddSingleton(new BoardOptions(options.MeasurementTimeout)))

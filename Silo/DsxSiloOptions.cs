@@ -36,6 +36,23 @@ public sealed record DsxSiloOptions
     /// <summary>The longest one executor request may take before the executor is taken for hung, killed and restarted.</summary>
     public TimeSpan MeasurementTimeout { get; init; } = BoardOptions.Default.MeasurementTimeout;
 
+    /// <summary>Replay boards registered at start (ids <c>replay-0</c>, ...; launch <c>replay</c>), for scale tests of the farm.</summary>
+    public int ReplayBoards { get; init; }
+
+    /// <summary>The measurement table the replay boards answer from; their kind is <c>replay:</c> + the table's board kind.</summary>
+    public string? ReplayTable { get; init; }
+
+    public string? ReplayKind { get; init; }
+
+    /// <summary>The factor on the replay boards' measurement times (1: as recorded).</summary>
+    public double? ReplayTimeScale { get; init; }
+
+    /// <summary>The dsx command (or dsx.dll) that runs <c>dsx replay-executor</c>.</summary>
+    public string? ReplayProgram { get; init; }
+
+    /// <summary>Where the board grains of this silo append one line per measurement (board, executor-side start and end); null: nowhere.</summary>
+    public string? TimingLogPath { get; init; }
+
     /// <summary>How long a grain call may take: a measurement of a big model, or a wait for a board, is minutes.</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromMinutes(30);
 }

@@ -4,8 +4,8 @@ using Dsx.Grains;
 namespace Dsx.Silo;
 
 /// <summary>
-/// What a silo does once it is up: registers the boards of its boards file and its local boards (each pinned to its own
-/// core), and wakes the explorations
+/// What a silo does once it is up: registers the boards of its boards file, its local boards (each pinned to its own
+/// core) and its replay boards, and wakes the explorations
 /// that were running when the silo stopped, so they resume from their last checkpoint.
 /// </summary>
 public static class SiloStartup
@@ -27,6 +27,17 @@ public static class SiloStartup
             foreach (var board in LocalBoards(options.LocalBoards, options.LocalBoardKind, executor, Environment.ProcessorCount, host))
             {
                 await farm.AddAsync(board);
+            }
+        }
+
+        if (options is { ReplayBoards: > 0, ReplayTable: { } table, ReplayKind: { } kind, ReplayProgram: { } program })
+        {
+            var farm = grains.GetGrain<IBoardFarmGrain>(0);
+            for (var i = 0; i < options.ReplayBoards; i++)
+            {
+                await farm.AddAsync(new BoardRegistration(
+                    string.Create(CultureInfo.InvariantCulture, $"replay-{i}"), kind, "replay", program, null, null, null, null, null, null, null,
+                    Table: table, TimeScale: options.ReplayTimeScale));
             }
         }
 

@@ -34,7 +34,8 @@ internal sealed class DsxTestCluster : IAsyncDisposable
         {
             DatabasePath = Path.Combine(folder, "dsx.db"),
             LocalBoards = localBoards,
-            ExecutorPath = ExecutorLocator.Locate(),
+            // Only local boards need the native executor (replay boards do not).
+            ExecutorPath = localBoards > 0 ? ExecutorLocator.Locate() : null,
             MeasurementTimeout = measurementTimeout ?? BoardOptions.Default.MeasurementTimeout,
         };
         var builder = new InProcessTestClusterBuilder(1);

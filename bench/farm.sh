@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The farm at scale with replay boards: bench/farm.md and bench/farm-*.png (see bench/farm.py for what is measured).
+# Knobs (environment): BOARDS="1 4 16 64 256" EXPLORATIONS="1 8 32" SILOS="1 2" WINDOW=10 (s measured per point)
+# WARMUP=3 (s) MODEL=tiny_cnn (a zoo model with a table in bench/tables) TIME_SCALE=50 (factor on its replayed measurement
+# times: tiny_cnn's few ms per run become about a second per measurement, a mid-size model's on a board). Two silos need
+# PostgreSQL (initdb/pg_ctl; as root they run as the postgres user). About 30 min on a loaded 2-core machine.
+# REPORT_ONLY=1 renders bench/farm.md and the plots again from the points of the last run (bench/farm-points.jsonl).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+boards=${BOARDS:-1 4 16 64 256}
+explorations=${EXPLORATIONS:-1 8 32}
+silos=${SILOS:-1 2}
+window=${WINDOW:-10}
+warmup=${WARMUP:-3}
+scale=${TIME_SCALE:-50}
+model=${MODEL:-tiny_cnn}
+table=$root/bench/tables/$model.json
+dsx=$root/Cli/bin/Release/net10.0/dsx.dll
+out=$root/bench
+
+# Debian's python3 (python3-matplotlib), not one a version manager puts first on PATH.
+py=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
+die() { echo "farm: $*" >&2; exit 1; }
+[[ -f $table ]] || die "no table for $model in bench/tables (record one with bench/record-tables.sh $model)"
+"$py" -c "import matplotlib" 2>/dev/null || die "the plots need matplotlib: apt-get install python3-matplotlib"
+if [[ ! -f $dsx ]]; then
+  echo "farm: building the dsx command line" >&2
+  dotnet build "$root/Cli/Cli.csproj" -c Release --nologo -v q >/dev/null || die "dotnet build Cli/Cli.csproj failed"
+fi
+
+commas() { echo "$*" | tr ' ' ','; }
+points=$out/farm-points.jsonl
+preamble=$(mktemp)
+trap 'rm -f "$preamble"' EXIT
+if [[ ${REPORT_ONLY:-0} == 1 ]]; then
+  [[ -s $points ]] || die "no points to report: $points is missing or empty (run without REPORT_ONLY first)"
+  started="$(date -u -r "$points" '+%Y-%m-%d %H:%M UTC') (the last point)"
+  load_before="$(head -1 "$points" | "$py" -c 'import json,sys; print(round(json.load(sys.stdin)["load_average"], 1))') (1-minute, first point)"
+else
+  started=$(date -u '+%Y-%m-%d %H:%M UTC')
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  "$py" "$root/bench/farm.py" --dsx "$dsx" --table "$table" --model "zoo:$model" --boards "$(commas $boards)" \
+    --explorations "$(commas $explorations)" --silos "$(commas $silos)" --window "$window" --warmup "$warmup" \
+    --time-scale "$scale" --output "$points"
+fi
+mean_ms=$("$py" -c "
+import json
+p=[json.loads(l) for l in open('$points')]
+m=[x['mean_measurement_s'] for x in p if x['mean_measurement_s']==x['mean_measurement_s']]
+print(f'{1000*sum(m)/len(m):.0f}')")
+
+cat >"$preamble" <<MD
+# The farm at scale: replay boards
+
+Produced by \`bench/farm.sh\` on $started: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),
+$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM, load average $load_before at the start. **The machine was
+shared**: other engineers' builds and tests ran throughout (the load average per point is in the last column), so the
+silo, the replay boards and everything else competed for two cores. Figures are for this machine at that moment.
+
+## What runs
+- Every board is a replay board: \`dsx replay-executor\`, one process per board, speaking the executor protocol on stdio
+  (Hello, LoadModel, DescribeSpace, Measure) through the unchanged BoardSession, BoardGrain and farm scheduler. It
+  answers from \`bench/tables/$model.json\` (recorded on this machine's x86 board): each timed run's per-layer times
+  are a recorded median times the entry's measured noise, and it sleeps for the drawn time of its warm-up and timed
+  runs (1 + 5) times **$scale** (\`--replay-time-scale\`; a mean measurement took **$mean_ms ms**, about what a mid-size
+  model's measurement takes on a board; tiny_cnn keeps the silo's per-episode work small, so the farm is what is
+  measured). No compute. Their kind is
+  \`replay:local\`, so their measurements never join a real board kind's store.
+- Explorations: \`dsx explore MODEL.onnx --board-kind replay:local --no-int8 --count E --batch B\` (Q-learning, seed plans
+  first, no confirmation or run-off), with **B = ceil(2 x boards / E)**: twice as many plans in flight as boards, so the
+  farm, not the search's batch barrier, sets the pace. Cancelled after the window. MODEL.onnx is $model exported and
+  renamed per point (same layers, new hash), so every point starts with an empty measurement store: a store filled by
+  earlier points answers most plans and leaves the boards idle for want of work (a first run without this showed
+  182 episodes/s at 0% utilisation with 16 boards and 32 explorations).
+- One silo: SQLite state. Two silos: one cluster on a throw-away PostgreSQL (\`dsx silo --cluster postgres://...\`), the
+  boards registered by the first, board and exploration grains placed by Orleans on either.
+- Per point: start the explorations, wait until every board has measured once (the first measurement starts a board's
+  executor process), $warmup s warm-up, then a $window s window.
+
+## Figures
+- episodes/s: the explorations' episode counters over the window (an episode the measurement store can answer is not
+  measured, so board measurements/s can be lower).
+- utilisation: executor-side busy time of every measurement in the window / (boards x window).
+- ideal: boards / mean measurement time, the throughput of a farm with no overhead.
+- silo CPU per episode: utime + stime of the silo process(es) over the window / episodes; the replay boards' own CPU
+  (their .NET runtimes, sleeping most of the time) is shown apart, in cores used.
+- free to next start: per board, from a measurement's end to the next one's start (executor clocks), over every pair
+  whose second measurement started in the window: what a freed board waits for the farm to hand it new work.
+
+## Results
+MD
+"$py" "$root/bench/farm_report.py" "$points" --markdown "$out/farm.md" --plots "$out/farm" --preamble "$preamble"
+# The reading of the figures is written by hand beside them (it cannot be generated), and kept across runs.
+if [[ -f $out/farm-notes.md ]]; then
+  { echo; cat "$out/farm-notes.md"; } >>"$out/farm.md"
+fi
+echo "farm: wrote $out/farm.md and $out/farm-*.png" >&2
