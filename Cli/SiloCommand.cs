@@ -4,8 +4,10 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Dsx.BoardHost;
+using Dsx.Grains;
 using Dsx.Silo;
 using Dsx.Silo.Postgres;
+using Dsx.Silo.Storage;
 using Dsx.Silo.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -150,13 +152,25 @@ internal static class SiloCommand
                 throw new IOException(e.Message, e);
             }
         }
+        else
+        {
+            try
+            {
+                // Also done by the silo at start; first here, so a read-only or full folder is one line naming the file.
+                await SqliteGrainStorage.PrepareAsync(StorageNames.Default, options.DatabasePath, cancellationToken);
+            }
+            catch (SqliteGrainStorageException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
 
         using var host = Build(options, web, verbose);
         try
         {
             await host.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (Causes(e).OfType<PostgresClusterException>().FirstOrDefault() is { } cause)
+        catch (Exception e) when (ExceptionCauses.Of(e).FirstOrDefault(c => c is PostgresClusterException or SqliteGrainStorageException) is { } cause)
         {
             // Orleans wraps what failed in its start-up lifecycle; the cause alone says what to fix.
             throw new IOException(cause.Message, cause);
@@ -217,14 +231,4 @@ internal static class SiloCommand
             .Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
         ?? throw new UsageException("this host has no non-loopback IPv4 address for the other silos to reach; give --address.");
-
-    private static IEnumerable<Exception> Causes(Exception e)
-    {
-        yield return e;
-        var inner = e is AggregateException aggregate ? aggregate.InnerExceptions : (IEnumerable<Exception>)(e.InnerException is null ? [] : [e.InnerException]);
-        foreach (var cause in inner.SelectMany(Causes))
-        {
-            yield return cause;
-        }
-    }
 }
