@@ -176,7 +176,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = System.IO.Path.GetFullPath(path);
         var busyTimeoutMs = (int)new SqliteStorageOptions().BusyTimeout.TotalMilliseconds;
-        return Task.Run(() => Initialise(name, full, ConnectionString(full, busyTimeoutMs), busyTimeoutMs, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), cancellationToken);
+        // Unpooled: nothing keeps the file open afterwards (a silo in another process takes it over).
+        var connectionString = ConnectionString(full, busyTimeoutMs, pooling: false);
+        return Task.Run(() => Initialise(name, full, connectionString, busyTimeoutMs, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), cancellationToken);
     }
 
     public void Participate(ISiloLifecycle lifecycle)
@@ -197,13 +199,13 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         _initGate.Dispose();
     }
 
-    private static string ConnectionString(string path, int busyTimeoutMs) => new SqliteConnectionStringBuilder
+    private static string ConnectionString(string path, int busyTimeoutMs, bool pooling = true) => new SqliteConnectionStringBuilder
     {
         DataSource = path,
         Mode = SqliteOpenMode.ReadWriteCreate,
         // Pooled connections keep the file open between operations: opening is then nearly free, and the WAL
         // index stays mapped. Dispose clears the pool so the file is released.
-        Pooling = true,
+        Pooling = pooling,
         DefaultTimeout = Math.Max(1, busyTimeoutMs / 1000),
     }.ToString();
 
