@@ -24,11 +24,7 @@ internal static class SiloCommand
 {
     public static Command Create()
     {
-        var database = new Option<string>("--db")
-        {
-            Description = "The SQLite file for grain state and measurements (created if missing; unused with --cluster).",
-            DefaultValueFactory = _ => Path.Combine(".dsx", "dsx.db"),
-        };
+        var database = DatabaseOption("The SQLite file for grain state and measurements (created if missing; unused with --cluster).");
         var cluster = new Option<string>("--cluster")
         {
             Description = "Join a cluster of several hosts whose membership, grain state and reminders live in PostgreSQL: "
@@ -129,6 +125,13 @@ internal static class SiloCommand
         }));
         return command;
     }
+
+    /// <summary><c>--db</c>: a one-machine silo's SQLite file, by default where <c>dsx silo</c> keeps it.</summary>
+    public static Option<string> DatabaseOption(string description) => new("--db")
+    {
+        Description = description,
+        DefaultValueFactory = _ => Path.Combine(".dsx", "dsx.db"),
+    };
 
     /// <summary>The silo's host with its web part (also the embedded silo of <c>dsx demo</c>).</summary>
     public static IHost Build(DsxSiloOptions options, DsxWebOptions web, bool verbose) =>

@@ -12,11 +12,7 @@ internal static class StoreCommand
 {
     public static Command Create()
     {
-        var database = new Option<string>("--db")
-        {
-            Description = "The silo's SQLite file ('dsx silo --db').",
-            DefaultValueFactory = _ => Path.Combine(".dsx", "dsx.db"),
-        };
+        var database = SiloCommand.DatabaseOption("The silo's SQLite file ('dsx silo --db').");
         var check = new Command(
             "check",
             "Check a silo's SQLite file: SQLite's integrity check, every stored grain state deserialises, no episode measured twice, lost or beyond its budget.")

@@ -224,7 +224,6 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
             var parent = System.IO.Path.GetDirectoryName(path);
             if (!string.IsNullOrEmpty(parent))
                 Directory.CreateDirectory(parent);
-            EnsureRoom(path);
             Use(connectionString, busyTimeoutMs, connection =>
             {
                 // WAL is a property of the file (it persists), so setting it once here is enough; it lets readers
@@ -241,11 +240,13 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
                 transaction.Commit();
                 return 0;
             });
+            // After SQLite had its say: a read-only file system (which reports no free space) is named as such.
+            EnsureRoom(path);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException or StorageUnavailableException)
         {
             throw new SqliteGrainStorageException(
-                $"SQLite grain storage '{name}' cannot use the file '{path}': {Reason(e).TrimEnd('.')}. " +
+                $"SQLite grain storage '{name}' cannot use the file '{path}': {FullDiskReason(e, path) ?? Reason(e).TrimEnd('.')}. " +
                 "Point it at a file in a folder the silo can write, on a disk with free space (a missing folder is created).", e);
         }
         LogOpened(logger, name, path);
@@ -296,7 +297,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         }
         catch (Exception e) when (e is SqliteException or StorageUnavailableException)
         {
-            throw new StorageUnavailableException($"SQLite grain storage '{_name}' cannot {what} '{_path}': {Reason(e).TrimEnd('.')}", e);
+            throw new StorageUnavailableException($"SQLite grain storage '{_name}' cannot {what} '{_path}': {FullDiskReason(e, _path) ?? Reason(e).TrimEnd('.')}", e);
         }
     }
 
@@ -315,14 +316,24 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     /// <exception cref="StorageUnavailableException">Less than <see cref="MinimumFreeBytes"/> free where the file is (SQLITE_FULL as its cause).</exception>
     private static void EnsureRoom(string path)
     {
-        var free = new DriveInfo(System.IO.Path.GetDirectoryName(path) ?? path).AvailableFreeSpace;
-        if (free < MinimumFreeBytes)
+        if (NoRoom(path) is { } reason)
         {
-            throw new StorageUnavailableException(
-                string.Create(CultureInfo.InvariantCulture, $"its disk is full ({free / 1024} KiB free, at least {MinimumFreeBytes / 1024} KiB needed)"),
-                new SqliteException("database or disk is full", 13));
+            throw new StorageUnavailableException(reason, new SqliteException("database or disk is full", 13));
         }
     }
+
+    /// <summary>Why the file's file system takes no more writes, or null when it has room.</summary>
+    private static string? NoRoom(string path)
+    {
+        var free = new DriveInfo(System.IO.Path.GetDirectoryName(path) ?? path).AvailableFreeSpace;
+        return free < MinimumFreeBytes
+            ? string.Create(CultureInfo.InvariantCulture, $"its disk is full ({free / 1024} KiB free, at least {MinimumFreeBytes / 1024} KiB needed)")
+            : null;
+    }
+
+    /// <summary>SQLite says "disk I/O error" when it cannot even create its -wal or -shm on a full disk: say what it is.</summary>
+    private static string? FullDiskReason(Exception e, string path) =>
+        e is SqliteException { SqliteErrorCode: 10 or 13 } ? NoRoom(path) : null;
 
     /// <summary>Writes a payload, or a tombstone when <paramref name="payload"/> is null, if the ETag matches.</summary>
     private static string? Write(SqliteConnection connection, string stateName, string grainId, string? expectedETag, byte[]? payload)
