@@ -46,23 +46,50 @@ internal static class ReportPlots
         plot.SavePng(path, Width, Height);
     }
 
-    /// <summary>Side by side per layer: the baseline's bar and the best plan's; a layer without a time has no bar.</summary>
+    /// <summary>Layers drawn one row each in the per-layer plot; the rest are summed into one row, so deep networks stay readable.</summary>
+    public const int TopLayers = 15;
+
+    /// <summary>
+    /// Horizontal bars, baseline and best plan per row: the <see cref="TopLayers"/> layers the baseline spends most time in
+    /// (the best plan's time where the baseline has none), slowest at the top, then one row summing all other layers.
+    /// A layer without a time has no bar.
+    /// </summary>
     public static void SaveLayerBreakdown(ExplorationReport report, string path)
     {
         var plot = new Plot();
-        var names = report.LayerNames;
-        AddBars(plot, report.BaselineLayerMs, -0.2, Colors.Gray, "baseline");
-        AddBars(plot, report.BestLayerMs, 0.2, Colors.SteelBlue, "best plan");
-        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, names.Count).Select(i => (double)i)], [.. names]);
-        // Layer names are long; turned labels keep them readable on deep networks.
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        plot.Axes.Bottom.MinimumSize = 60;
-        plot.Axes.Margins(bottom: 0);
-        plot.Title($"{report.Summary.Id}: time per layer, baseline vs best");
-        plot.YLabel("median ms (compute + conversion)");
-        plot.ShowLegend(Alignment.UpperRight);
+        var rows = LayerRows(report.LayerNames, report.BaselineLayerMs, report.BestLayerMs, TopLayers);
+        // Row 0 at the top: ScottPlot's y grows upwards.
+        double Position(int row) => rows.Count - 1 - row;
+        AddBars(plot, [.. rows.Select(r => r.BaselineMs)], Position, 0.2, Colors.Gray, "baseline");
+        AddBars(plot, [.. rows.Select(r => r.BestMs)], Position, -0.2, Colors.SteelBlue, "best plan");
+        plot.Axes.Left.SetTicks([.. rows.Select((_, i) => Position(i))], [.. rows.Select(r => r.Label)]);
+        plot.Axes.Margins(left: 0);
+        plot.Title($"{report.Summary.Id}: time per layer, baseline vs best ({Math.Min(TopLayers, report.LayerNames.Count)} slowest layers)");
+        plot.XLabel("median ms (compute + conversion)");
+        plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, Width, Height);
+    }
+
+    /// <summary>
+    /// The plot's rows: the <paramref name="top"/> layers of most baseline time (best-plan time where the baseline has
+    /// none) in decreasing order, then, when layers are left, one row "N other layers" with their sums (null where no
+    /// layer of them has a time).
+    /// </summary>
+    public static IReadOnlyList<(string Label, double? BaselineMs, double? BestMs)> LayerRows(
+        IReadOnlyList<string> names, IReadOnlyList<double?> baselineMs, IReadOnlyList<double?> bestMs, int top)
+    {
+        var layers = names
+            .Select((name, i) => (Label: name, BaselineMs: At(baselineMs, i), BestMs: At(bestMs, i)))
+            .OrderByDescending(l => l.BaselineMs ?? l.BestMs ?? double.NegativeInfinity)
+            .ToList();
+        var rows = layers.Take(top).ToList();
+        var rest = layers.Skip(top).ToList();
+        if (rest.Count > 0)
+        {
+            rows.Add(($"{rest.Count} other layers", Sum(rest.Select(l => l.BaselineMs)), Sum(rest.Select(l => l.BestMs))));
+        }
+
+        return rows;
     }
 
     /// <summary>
@@ -115,10 +142,10 @@ internal static class ReportPlots
         plot.SavePng(path, Width, Height);
     }
 
-    private static void AddBars(Plot plot, IReadOnlyList<double?> ms, double offset, Color color, string legend)
+    private static void AddBars(Plot plot, IReadOnlyList<double?> ms, Func<int, double> position, double offset, Color color, string legend)
     {
         var bars = ms
-            .Select((v, i) => (Value: v, Position: i + offset))
+            .Select((v, i) => (Value: v, Position: position(i) + offset))
             .Where(b => b.Value is not null)
             .Select(b => new Bar { Position = b.Position, Value = b.Value!.Value, Size = 0.4, FillColor = color })
             .ToList();
@@ -128,7 +155,16 @@ internal static class ReportPlots
         }
 
         var series = plot.Add.Bars(bars);
+        series.Horizontal = true;
         series.LegendText = legend;
+    }
+
+    private static double? At(IReadOnlyList<double?> values, int i) => i < values.Count ? values[i] : null;
+
+    private static double? Sum(IEnumerable<double?> values)
+    {
+        var known = values.OfType<double>().ToList();
+        return known.Count == 0 ? null : known.Sum();
     }
 
     private static double Mib(long bytes) => bytes / 1048576.0;

@@ -133,11 +133,15 @@ internal static class SiloCommand
         DefaultValueFactory = _ => Path.Combine(".dsx", "dsx.db"),
     };
 
-    /// <summary>The silo's host with its web part (also the embedded silo of <c>dsx demo</c>).</summary>
-    public static IHost Build(DsxSiloOptions options, DsxWebOptions web, bool verbose) =>
+    /// <summary>The silo's host with its web part (also the embedded silo of <c>dsx demo</c>, which adds its log filters).</summary>
+    public static IHost Build(DsxSiloOptions options, DsxWebOptions web, bool verbose, Action<ILoggingBuilder>? logging = null) =>
         new HostBuilder()
             .UseDsxSilo(options, web)
-            .ConfigureLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning))
+            .ConfigureLogging(l =>
+            {
+                l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
+                logging?.Invoke(l);
+            })
             .UseConsoleLifetime()
             .Build();
 

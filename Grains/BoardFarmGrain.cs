@@ -40,7 +40,7 @@ public sealed partial class BoardFarmGrain(
         state.State.RemoveAll(b => b.Id == board.Id);
         state.State.Add(board);
         await state.WriteStateAsync();
-        _queue.Add(board);
+        _queue.Add(board, DateTimeOffset.UtcNow);
         LogAdded(logger, board.Id, board.Kind, board.Launch);
     }
 
@@ -57,7 +57,7 @@ public sealed partial class BoardFarmGrain(
         return true;
     }
 
-    public Task<IReadOnlyList<BoardInfo>> ListAsync() => Task.FromResult(_queue.List());
+    public Task<IReadOnlyList<BoardInfo>> ListAsync() => Task.FromResult(_queue.List(DateTimeOffset.UtcNow));
 
     public Task<BoardLease> LeaseAsync(string kind, string explorationId, string holder) =>
         _queue.LeaseAsync(kind, explorationId, DateTimeOffset.UtcNow, holder);
@@ -76,7 +76,7 @@ public sealed partial class BoardFarmGrain(
     /// <summary>Takes back expired leases and probes quarantined boards; a board that answers is back in service.</summary>
     private async Task MaintainAsync(CancellationToken cancellationToken)
     {
-        _queue.Expire(DateTimeOffset.UtcNow - LeaseTimeout);
+        _queue.Expire(DateTimeOffset.UtcNow, LeaseTimeout);
         foreach (var boardId in _queue.Quarantined())
         {
             if (await GrainFactory.GetGrain<IBoardGrain>(boardId).ProbeAsync())

@@ -196,7 +196,8 @@ public sealed partial class ExplorationGrain(
             CheckpointAsync = async (checkpoint, _) =>
             {
                 state.State.Checkpoint = checkpoint.ToJson();
-                await SaveProgressAsync(checkpoint.History);
+                ExplorationOutcome.ApplyProgress(state.State, checkpoint, _progress.Latest?.Best, table);
+                await SaveProgressAsync(checkpoint.History, checkpoint.EpisodeCosts ?? []);
             },
         };
         var result = await exploration.RunAsync(cancellationToken);
@@ -204,8 +205,9 @@ public sealed partial class ExplorationGrain(
 
         var baseline = await GrainFactory.GetGrain<IEpisodeGrain>($"{Id}/baseline").RunAsync(new EpisodeRequest(
             Id, spec.BoardKind, spec.ModelHash, "", [], PlanFactory.Baseline(graph).ToByteArray(), spec.Warmup, spec.Repeats, spec.Seed, null, 0));
+        // Progress first, then the outcome: the last progress report predates the run-off, whose medians decide the best.
+        await SaveProgressAsync(result.BestCostByEpisode, result.EpisodeCosts);
         ExplorationOutcome.Apply(state.State, result, table, baseline.Reply is { } reply ? MeasureReply.Parser.ParseFrom(reply) : null);
-        await SaveProgressAsync(result.BestCostByEpisode);
         await SetStatusAsync(ExplorationStatus.Completed);
         await StopRemindingAsync();
         LogCompleted(logger, Id, state.State.BestLatencyMs ?? double.NaN, state.State.BaselineLatencyMs ?? double.NaN);
@@ -227,7 +229,7 @@ public sealed partial class ExplorationGrain(
         return MeasurementTable.Parse(await store.CreateAsync(table.ToJson()), $"the measurement store {storeKey}");
     }
 
-    private async Task SaveProgressAsync(IReadOnlyList<double?> history)
+    private async Task SaveProgressAsync(IReadOnlyList<double?> history, IReadOnlyList<double?> episodeCosts)
     {
         if (_progress.Latest is { } progress)
         {
@@ -236,6 +238,7 @@ public sealed partial class ExplorationGrain(
         }
 
         state.State.History = [.. history];
+        state.State.EpisodeCosts = [.. episodeCosts];
         state.State.Episode = history.Count;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
@@ -276,7 +279,8 @@ public sealed partial class ExplorationGrain(
             [.. s.History],
             s.Error ?? (s.Status == ExplorationStatus.Running ? _storageFault : null),
             s.CreatedAt,
-            s.UpdatedAt);
+            s.UpdatedAt,
+            [.. s.EpisodeCosts]);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "exploration {Id}: {What}")]

@@ -70,4 +70,8 @@ public sealed class ExplorationGrainState
 
     [Id(21)]
     public List<double?> BaselineLayerMs { get; set; } = [];
+
+    /// <summary>Each episode's own cost (null: its plan failed or the exploration predates them), as <see cref="History"/> is ordered.</summary>
+    [Id(22)]
+    public List<double?> EpisodeCosts { get; set; } = [];
 }

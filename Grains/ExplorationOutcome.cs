@@ -4,9 +4,24 @@ using Dsx.Wire;
 
 namespace Dsx.Grains;
 
-/// <summary>Writes a finished search's result and the baseline's measurement into the exploration's state, as the report shows them.</summary>
+/// <summary>
+/// Writes a search's state into the exploration's, as the report and the pages show them: while it runs, after every
+/// step (the best plan so far and the Pareto front of the plans confirmed so far), and at the end with the baseline.
+/// </summary>
 internal static class ExplorationOutcome
 {
+    /// <summary>The best confirmed plan so far, and the front of what is confirmed (guard-rejected plans left out).</summary>
+    public static void ApplyProgress(ExplorationGrainState state, ExplorationCheckpoint checkpoint, ConfirmedPlan? best, MeasurementTable table)
+    {
+        state.ParetoFront = [.. checkpoint.ParetoFront()
+            .Select(c => new ParetoPoint(c.LatencyMs, c.PeakBytes, table.Space.UsesInt8(CandidatePlan.Parse(c.Plan))))];
+        if (best is not null)
+        {
+            state.BestPeakBytes = best.PeakBytes;
+            state.BestPlan = Layers(table, best.Plan);
+        }
+    }
+
     public static void Apply(ExplorationGrainState state, ExplorationResult result, MeasurementTable table, MeasureReply? baseline)
     {
         state.BaselineLatencyMs = baseline?.EndToEnd?.MedianMs;
@@ -17,6 +32,7 @@ internal static class ExplorationOutcome
         (state.TableHits, state.BoardMeasurements, state.Failures) = (result.TableHits, result.BoardMeasurements, result.Failures);
         if (result.Best is not { } best)
         {
+            state.BestPlan = [];
             state.Error = "no plan could be confirmed end-to-end (every measurement failed or was rejected by the accuracy guard)";
             return;
         }
@@ -24,12 +40,21 @@ internal static class ExplorationOutcome
         state.BestLatencyMs = best.LatencyMs;
         state.BestPeakBytes = best.PeakBytes;
         state.AccuracyVerdict = result.BestVerdict?.Reason;
-        state.BestPlan = [.. table.Space.Layers.Select(l => new PlanLayer(l.Name, l.Op.ToString(), l.Choices[best.Plan[l.Index]].ToString()))];
+        state.BestPlan = Layers(table, best.Plan);
         state.BestPlanJson = PlanJson.Write(table.Space.ToWirePlan(best.Plan));
-        // The table's medians (compute plus the conversion this plan makes) rather than one reply: they pool every
-        // measurement of each choice, so one noisy confirmation run does not skew a layer's bar.
-        var predicted = new AdditiveCostModel(table).Predict(best.Plan).LayerMs;
-        state.BestLayerMs = [.. predicted.Select(ms => double.IsFinite(ms) ? ms : (double?)null)];
+        state.BestLayerMs = [.. state.BestPlan.Select(l => l.Ms)];
+    }
+
+    /// <summary>
+    /// A plan's layers with the table's medians (compute plus the conversion this plan makes) rather than one reply's: they
+    /// pool every measurement of each choice, so one noisy confirmation run does not skew a layer's figures.
+    /// </summary>
+    private static List<PlanLayer> Layers(MeasurementTable table, CandidatePlan plan)
+    {
+        var estimates = new AdditiveCostModel(table).Breakdown(plan);
+        return [.. table.Space.Layers.Select(l => new PlanLayer(
+            l.Name, l.Op.ToString(), l.Choices[plan[l.Index]].ToString(), estimates[l.Index].TotalMs, estimates[l.Index].ConversionMs,
+            estimates[l.Index].MemoryBytes))];
     }
 
     /// <summary>The baseline's per-layer median (compute plus conversion), matched to the table's layers by name.</summary>

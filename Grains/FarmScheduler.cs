@@ -17,11 +17,12 @@ public sealed class FarmScheduler(DateTimeOffset started)
     private readonly Dictionary<string, long> _lastServed = [];
     private long _sequence;
 
-    public void Add(BoardRegistration board)
+    /// <param name="now">When the board joins (null: when the farm started); its utilisation counts from then.</param>
+    public void Add(BoardRegistration board, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(board);
-        _boards[board.Id] = new Slot(board);
-        Dispatch(started);
+        _boards[board.Id] = new Slot(board) { AddedAt = now ?? started };
+        Dispatch(now ?? started);
     }
 
     public void Remove(string boardId)
@@ -52,7 +53,8 @@ public sealed class FarmScheduler(DateTimeOffset started)
 
         foreach (var orphan in _boards.Values.Where(s => holder is not null && s.Lease is not null && s.Holder == holder))
         {
-            (orphan.Lease, orphan.Exploration, orphan.Holder, orphan.State) = (null, null, null, BoardState.Idle);
+            Free(orphan, now);
+            orphan.State = BoardState.Idle;
         }
 
         var waiter = new Waiter(kind, explorationId, holder, ++_sequence, new TaskCompletionSource<BoardLease>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -70,9 +72,7 @@ public sealed class FarmScheduler(DateTimeOffset started)
             return null;  // expired and given to another, or the board was removed
         }
 
-        slot.Lease = null;
-        slot.Exploration = null;
-        slot.Holder = null;
+        Free(slot, now);
         slot.FreedAt = ++_sequence;
         string? quarantined = null;
         if (boardFailed)
@@ -101,15 +101,16 @@ public sealed class FarmScheduler(DateTimeOffset started)
         return quarantined;
     }
 
-    /// <summary>Takes back leases granted before <paramref name="cutoff"/>.</summary>
-    public void Expire(DateTimeOffset cutoff)
+    /// <summary>Takes back leases held longer than <paramref name="timeout"/>.</summary>
+    public void Expire(DateTimeOffset now, TimeSpan timeout)
     {
-        foreach (var slot in _boards.Values.Where(s => s.Lease is not null && s.LeasedAt < cutoff))
+        foreach (var slot in _boards.Values.Where(s => s.Lease is not null && s.LeasedAt < now - timeout))
         {
-            (slot.Lease, slot.Exploration, slot.Holder, slot.State) = (null, null, null, BoardState.Idle);
+            Free(slot, now);
+            slot.State = BoardState.Idle;
         }
 
-        Dispatch(cutoff);
+        Dispatch(now);
     }
 
     public IReadOnlyList<string> Quarantined() => [.. _boards.Values.Where(s => s.State == BoardState.Quarantined).Select(s => s.Registration.Id)];
@@ -123,9 +124,24 @@ public sealed class FarmScheduler(DateTimeOffset started)
         }
     }
 
-    public IReadOnlyList<BoardInfo> List() =>
+    /// <summary>The boards by id, each with its utilisation: the share of the time since it joined that it was leased.</summary>
+    public IReadOnlyList<BoardInfo> List(DateTimeOffset now) =>
         [.. _boards.Values.OrderBy(s => s.Registration.Id, StringComparer.Ordinal).Select(s => new BoardInfo(
-            s.Registration, s.State, s.Exploration, s.Measurements, s.ConsecutiveFailures, s.Failures, s.LastError))];
+            s.Registration, s.State, s.Exploration, s.Measurements, s.ConsecutiveFailures, s.Failures, s.LastError, Utilisation(s, now)))];
+
+    private static double Utilisation(Slot slot, DateTimeOffset now)
+    {
+        var lifetime = now - slot.AddedAt;
+        var busy = slot.BusyTime + (slot.Lease is null ? TimeSpan.Zero : now - slot.LeasedAt);
+        return lifetime <= TimeSpan.Zero ? 0 : Math.Clamp(busy / lifetime, 0, 1);
+    }
+
+    /// <summary>Ends a slot's lease, counting the time it was held.</summary>
+    private static void Free(Slot slot, DateTimeOffset now)
+    {
+        slot.BusyTime += now - slot.LeasedAt;
+        (slot.Lease, slot.Exploration, slot.Holder) = (null, null, null);
+    }
 
     private void Dispatch(DateTimeOffset now)
     {
@@ -175,6 +191,10 @@ public sealed class FarmScheduler(DateTimeOffset started)
         public DateTimeOffset LeasedAt { get; set; }
 
         public long FreedAt { get; set; }
+
+        public DateTimeOffset AddedAt { get; init; }
+
+        public TimeSpan BusyTime { get; set; }
 
         public int Measurements { get; set; }
 

@@ -75,6 +75,14 @@ public sealed class AdditiveCostModel
         return Objective.LayerCost(compute + ConversionMs(layer, from, to), MemoryBytes(layer, choice));
     }
 
+    /// <summary>Per layer of a plan, its compute, input conversion and memory as the table knows them.</summary>
+    public IReadOnlyList<LayerEstimate> Breakdown(CandidatePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return [.. Enumerable.Range(0, plan.Count).Select(i => new LayerEstimate(
+            ComputeMs(i, plan[i]), ConversionMs(i, Space.InputFormats(plan, i), Space.Choice(plan, i).Format), MemoryBytes(i, plan[i])))];
+    }
+
     /// <summary>Predicted latency (ms) and memory of a whole plan, and its cost under the objective.</summary>
     public PlanPrediction Predict(CandidatePlan plan)
     {

@@ -35,6 +35,7 @@ public sealed class Exploration
     private readonly Func<long> _clock;
     private readonly Dictionary<CandidatePlan, Confirmation> _confirmed = [];
     private readonly List<double?> _history = [];
+    private readonly List<double?> _episodeCosts = [];
     private readonly Dictionary<CandidatePlan, AccuracyVerdict> _verdicts = [];
     private readonly HashSet<CandidatePlan> _observed = [];
     private IReadOnlyList<float[]>? _referenceRows;
@@ -114,7 +115,7 @@ public sealed class Exploration
             var seed = seeds[_step];
             _episode++;
             var result = await RunEpisodeAsync(seed, null, cancellationToken);
-            _history.Add(_best?.Cost);
+            EpisodeDone(result);
             Report(null);
             await _learner.ObserveAsync(_step, [result with { Plan = _table.Space.Translate(seed, _strategySpace) }], cancellationToken);
             await StepDoneAsync(cancellationToken);
@@ -145,7 +146,7 @@ public sealed class Exploration
                 var result = await RunEpisodeAsync(plans[i], pending[i], cancellationToken);
                 // Layer indices are shared by both spaces; only the plan's choice indices differ.
                 results.Add(result with { Plan = proposal });
-                _history.Add(_best?.Cost);
+                EpisodeDone(result);
                 Report(null);
             }
 
@@ -167,7 +168,17 @@ public sealed class Exploration
             _episode,
             _tableHits,
             _boardMeasurements,
-            _failures);
+            _failures)
+        {
+            EpisodeCosts = [.. _episodeCosts],
+        };
+    }
+
+    /// <summary>Keeps, after an episode, the best cost so far and the episode's own (null for a failed plan).</summary>
+    private void EpisodeDone(EpisodeResult result)
+    {
+        _history.Add(_best?.Cost);
+        _episodeCosts.Add(double.IsFinite(result.TotalCost) ? result.TotalCost : null);
     }
 
     /// <param name="pending">The plan's measurement, already started with the batch; null: answer from the table if it can.</param>
@@ -447,13 +458,18 @@ public sealed class Exploration
         [.. _history],
         [.. _confirmed.Select(c => new CheckpointedConfirmation(c.Key.ToString(), c.Value.PredictedMs, [.. c.Value.MediansMs], c.Value.PeakBytes))],
         [.. _verdicts.Select(v => new CheckpointedVerdict(v.Key.ToString(), v.Value))],
-        [.. _observed.Select(p => p.ToString())]);
+        [.. _observed.Select(p => p.ToString())])
+    {
+        EpisodeCosts = [.. _episodeCosts],
+    };
 
     private void Restore(ExplorationCheckpoint checkpoint)
     {
         (_episode, _step, _tableHits, _boardMeasurements, _failures) =
             (checkpoint.Episode, checkpoint.Step, checkpoint.TableHits, checkpoint.BoardMeasurements, checkpoint.Failures);
         _history.AddRange(checkpoint.History);
+        // A checkpoint written before episode costs were kept has none: its episodes count as unknown.
+        _episodeCosts.AddRange(checkpoint.EpisodeCosts ?? Enumerable.Repeat<double?>(null, checkpoint.History.Count));
         foreach (var c in checkpoint.Confirmed)
         {
             var confirmation = _confirmed[CandidatePlan.Parse(c.Plan)] = new Confirmation(c.PredictedMs);

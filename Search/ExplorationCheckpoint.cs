@@ -20,6 +20,20 @@ public sealed record ExplorationCheckpoint(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Each episode's own cost (null: its plan failed); null in a checkpoint written before they were kept.</summary>
+    public IReadOnlyList<double?>? EpisodeCosts { get; init; }
+
+    /// <summary>The Pareto front (latency against peak memory) of the plans confirmed so far, guard-rejected ones left out.</summary>
+    public IReadOnlyList<(string Plan, double LatencyMs, long PeakBytes)> ParetoFront()
+    {
+        var rejected = Verdicts.Where(v => !v.Verdict.Passed).Select(v => v.Plan).ToHashSet(StringComparer.Ordinal);
+        var confirmed = Confirmed
+            .Where(c => !rejected.Contains(c.Plan))
+            .Select(c => (c.Plan, LatencyMs: TimingStat.Median(c.MediansMs), c.PeakBytes))
+            .Where(c => double.IsFinite(c.LatencyMs));
+        return Search.ParetoFront.Of(confirmed, c => c.LatencyMs, c => c.PeakBytes);
+    }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <exception cref="JsonException">Not a checkpoint.</exception>

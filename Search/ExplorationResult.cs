@@ -4,7 +4,8 @@ namespace Dsx.Search;
 /// What an exploration found. <see cref="Best"/> is the confirmed plan of least cost that passed the accuracy guard
 /// (null when nothing could be confirmed); <see cref="BestCostByEpisode"/> holds, after each episode, the cost of the
 /// best confirmed plan so far (null before the first). <see cref="ParetoFront"/>: the end-to-end measured plans,
-/// guard-rejected ones left out, that no other beats on both latency and peak memory.
+/// guard-rejected ones left out, that no other beats on both latency and peak memory. <see cref="EpisodeCosts"/> holds
+/// each episode's own cost (measured or answered from the table; null where its plan failed).
 /// </summary>
 public sealed record ExplorationResult(
     ConfirmedPlan? Best,
@@ -16,4 +17,7 @@ public sealed record ExplorationResult(
     int Episodes,
     int TableHits,
     int BoardMeasurements,
-    int Failures);
+    int Failures)
+{
+    public IReadOnlyList<double?> EpisodeCosts { get; init; } = [];
+}

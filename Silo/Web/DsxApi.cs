@@ -24,6 +24,8 @@ public static class DsxApi
         api.MapGet("/explorations/{id}", (string id, IGrainFactory grains) =>
             WithExplorationAsync(grains, id, e => e.GetReportAsync()));
         api.MapGet("/boards", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IBoardFarmGrain>(0).ListAsync()));
+        // What a page needs to know of the silo itself: whether its buttons must send a key.
+        api.MapGet("/silo", (DsxWebOptions options) => Results.Ok(new SiloInfo(options.ApiKey is not null)));
 
         var changes = api.MapGroup("/explorations/{id}").AddEndpointFilter<ApiKeyFilter>();
         changes.MapPost("/pause", (string id, IGrainFactory grains) => WithExplorationAsync(grains, id, e => e.PauseAsync()));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
@@ -68,9 +69,14 @@ public static class DsxWeb
                 {
                     endpoints.MapOrleansDashboard(DashboardPath);
                     endpoints.MapDsxApi();
+                    // Pages with a path of their own: the same static file for every id; its script reads the id from the path.
+                    endpoints.MapGet("/explorations/{id}", () => Page(webRoot, "exploration.html"));
+                    endpoints.MapGet("/boards", () => Page(webRoot, "boards.html"));
                 });
             }));
     }
+
+    private static IResult Page(string webRoot, string file) => Results.File(Path.Combine(webRoot, file), "text/html; charset=utf-8");
 
     /// <summary>The addresses Kestrel is bound to once the host has started (a port 0 in the URLs resolved).</summary>
     public static IReadOnlyList<string> Addresses(IHost host)

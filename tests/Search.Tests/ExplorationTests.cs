@@ -89,12 +89,20 @@ public sealed class ExplorationTests
     public void A_checkpoint_survives_json()
     {
         var checkpoint = new ExplorationCheckpoint(
-            3, 2, 1, 2, 0, [null, 7.0, 7.0], [new CheckpointedConfirmation("1.1.1", 6.5, [7.0, 7.2], 1234)],
-            [new CheckpointedVerdict("2.2.2", AccuracyVerdict.Failed("off"))], ["1.1.1", "0.0.0"]);
+            3, 2, 1, 2, 0, [null, 7.0, 7.0], [new CheckpointedConfirmation("1.1.1", 6.5, [7.0, 7.2], 1234), new CheckpointedConfirmation("2.2.2", null, [5.0], 1000)],
+            [new CheckpointedVerdict("2.2.2", AccuracyVerdict.Failed("off"))], ["1.1.1", "0.0.0"])
+        {
+            EpisodeCosts = [9.0, null, 7.0],
+        };
 
         var back = ExplorationCheckpoint.FromJson(checkpoint.ToJson());
 
         Assert.Equal(checkpoint.ToJson(), back.ToJson());
+        Assert.Equal(new double?[] { 9.0, null, 7.0 }, back.EpisodeCosts);
+        // The live Pareto front leaves the guard-rejected plan out and takes each plan's median latency.
+        var front = Assert.Single(back.ParetoFront());
+        Assert.Equal(("1.1.1", 1234L), (front.Plan, front.PeakBytes));
+        Assert.Equal(7.1, front.LatencyMs, 6);
         Assert.Equal([7.0, 7.2], back.Confirmed[0].MediansMs);
         Assert.False(back.Verdicts[0].Verdict.Passed);
     }
@@ -277,6 +285,8 @@ public sealed class ExplorationTests
         Assert.Equal(1, failed.FailedLayer);
         Assert.Equal(1, result.Failures);
         Assert.Equal(Aaa, result.Best!.Plan);
+        // The convergence curve's episode costs: the measured plan's, and none for the failed one.
+        Assert.Equal(new double?[] { strategy.Observed[0].TotalCost, null }, result.EpisodeCosts);
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public sealed class FarmSchedulerTests
         Assert.Equal(["b1"], farm.Quarantined());
         Assert.All(Enumerable.Range(0, 3), _ => Assert.Equal("b2", Lease(farm)));
         farm.Restore("b1");
-        Assert.Equal(BoardState.Idle, farm.List().Single(i => i.Registration.Id == "b1").State);
+        Assert.Equal(BoardState.Idle, farm.List(T0).Single(i => i.Registration.Id == "b1").State);
     }
 
     [Fact]
@@ -73,12 +73,12 @@ public sealed class FarmSchedulerTests
         var stale = await farm.LeaseAsync("a72", "x", T0);
         var waiting = farm.LeaseAsync("a72", "y", T0);
 
-        farm.Expire(T0.AddMinutes(1));
+        farm.Expire(T0.AddMinutes(2), TimeSpan.FromMinutes(1));
         var next = await waiting;
         Assert.Null(farm.Release(stale, true, "late", T0));
 
-        Assert.Equal("y", farm.List().Single().Exploration);
-        Assert.Equal(0, farm.List().Single().Failures);
+        Assert.Equal("y", farm.List(T0).Single().Exploration);
+        Assert.Equal(0, farm.List(T0).Single().Failures);
         farm.Release(next, false, null, T0);
     }
 
@@ -94,7 +94,7 @@ public sealed class FarmSchedulerTests
         Assert.True(again.IsCompletedSuccessfully);
         Assert.Equal("b1", (await again).BoardId);
         Assert.Null(farm.Release(lost, true, "from the dead silo", T0));
-        Assert.Equal(0, farm.List().Single().Failures);
+        Assert.Equal(0, farm.List(T0).Single().Failures);
     }
 
     [Fact]
@@ -116,5 +116,24 @@ public sealed class FarmSchedulerTests
         Assert.True(lease.IsCompletedSuccessfully);
         farm.Release(lease.Result, false, null, T0);
         return lease.Result.BoardId;
+    }
+
+    [Fact]
+    public async Task A_boards_utilisation_is_the_share_of_its_time_in_the_farm_it_was_leased()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("b1"));
+        farm.Add(Board("b2"), T0.AddSeconds(40));
+        var lease = await farm.LeaseAsync("a72", "x", T0.AddSeconds(10));
+        Assert.Equal("b1", lease.BoardId);
+        farm.Release(lease, false, null, T0.AddSeconds(40));
+        var held = await farm.LeaseAsync("a72", "x", T0.AddSeconds(50));
+        Assert.Equal("b2", held.BoardId);
+
+        var boards = farm.List(T0.AddSeconds(60));
+
+        Assert.Equal(0.5, boards.Single(b => b.Registration.Id == "b1").Utilisation, 6);
+        // Still leased: its time so far counts.
+        Assert.Equal(0.5, boards.Single(b => b.Registration.Id == "b2").Utilisation, 6);
     }
 }

@@ -65,6 +65,23 @@ public sealed class ReportTests
         }
     }
 
+    [Fact]
+    public void The_per_layer_plot_shows_the_slowest_layers_by_baseline_and_sums_the_rest_in_one_row()
+    {
+        var names = Enumerable.Range(0, 20).Select(i => $"l{i}").ToList();
+        var baseline = Enumerable.Range(0, 20).Select(i => (double?)i).ToList();
+        var best = Enumerable.Range(0, 20).Select(i => i == 3 ? null : (double?)(i / 2.0)).ToList();
+
+        var rows = ReportPlots.LayerRows(names, baseline, best, 15);
+
+        Assert.Equal(16, rows.Count);
+        Assert.Equal(("l19", 19.0, 9.5), rows[0]);
+        Assert.Equal("l5", rows[14].Label);
+        // l0..l4: baseline 0+1+2+3+4; the best plan's l3 is unknown, so 0+0.5+1+2.
+        Assert.Equal(("5 other layers", 10.0, 3.5), rows[15]);
+        Assert.Equal(3, ReportPlots.LayerRows(names[..3], baseline[..3], best[..3], 15).Count);
+    }
+
     /// <summary>Width and height from the PNG's IHDR chunk, after checking the signature: the file is a PNG, not merely named one.</summary>
     private static (int Width, int Height) PngSize(string path)
     {
