@@ -13,8 +13,8 @@ namespace Dsx.Grains.Tests.SiloProcesses;
 
 /// <summary>
 /// The issue's "silo SIGKILL during writes, repeated": one exploration on a real <c>dsx silo</c> with SQLite storage is
-/// killed five times at seeded random moments (once it has made progress since the restart, so episodes, the learner,
-/// the store and the checkpoint are being written, plus a random delay) and restarted each time on the same file. It
+/// killed five times at seeded random moments (a random delay after the next checkpoint it writes in each run, so
+/// episodes, the learner, the store and the checkpoint are being written) and restarted each time on the same file. It
 /// must complete with exactly its budget, and <c>dsx store check</c> must find the file sound. The check itself must be
 /// able to fail: copies of the file with a torn row, a lost and a doubled measurement, and smashed pages are refused.
 /// </summary>
@@ -22,8 +22,8 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
 {
     private const string ExplorationId = "killed";
     /// <summary>
-    /// More than five short runs can finish: once the learner settles, episodes answered from the table take no time, and
-    /// a restarted silo runs on while the test's client connects (about 40 episodes a run on the loaded 2-core machine).
+    /// More than five short runs can finish: once the learner settles, episodes answered from the table take no time
+    /// (a run between a restart and its kill took up to 30 episodes on the 2-core build machine).
     /// </summary>
     private const int Episodes = 400;
     private const int Kills = 5;
@@ -52,32 +52,29 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
             graph.Name, hash, "local", "qlearning", Episodes, Batch: 2, "latency", AllowInt8: false, SeedPlans: false, Seed: 5,
             Repeats: 20, Warmup: 1, ConfirmTopK: 2, FinalRounds: 1, CalibrationSize: 1);
         var random = new Random(Seed);
-        var delays = Enumerable.Range(0, Kills).Select(_ => TimeSpan.FromMilliseconds(random.Next(0, 1500))).ToList();
-        output.WriteLine($"seed {Seed}: kills {string.Join(", ", delays.Select(d => $"{d.TotalMilliseconds:0} ms"))} after the exploration moves on after each (re)start");
+        var delays = Enumerable.Range(0, Kills).Select(_ => TimeSpan.FromMilliseconds(random.Next(0, 300))).ToList();
+        output.WriteLine($"seed {Seed}: kills {string.Join(", ", delays.Select(d => $"{d.TotalMilliseconds:0} ms"))} after the exploration's next checkpoint in each run");
         var clock = Stopwatch.StartNew();
 
         for (var kill = 0; kill < Kills; kill++)
         {
             await using var silo = await SiloProcess.StartAsync($"run {kill + 1}", ports[0], ports[1], arguments, environment, UpTimeout);
-            await using (var client = await GatewayClient.ConnectAsync(ports[1]))
+            if (kill == 0)
             {
-                var exploration = client.Grains.GetGrain<IExplorationGrain>(ExplorationId);
-                if (kill == 0)
-                {
-                    await client.Grains.GetGrain<IModelGrain>(hash).PutAsync(graph.Name, graph.ToByteArray());
-                    await exploration.StartAsync(spec);
-                }
-
-                var resumedAt = (await exploration.GetSummaryAsync()).Episode;
-                var moving = await ExplorationWait.UntilAsync(exploration, s => s.Episode > resumedAt || s.Status != ExplorationStatus.Running, TimeSpan.FromSeconds(120), silo.Tail);
-                Assert.True(moving.Status == ExplorationStatus.Running, $"before kill {kill + 1}: {moving.Status} at episode {moving.Episode}: {moving.Error}\n{silo.Tail()}");
-                await Task.Delay(delays[kill]);
-                var last = await exploration.GetSummaryAsync();
-                Assert.True(last.Status == ExplorationStatus.Running, $"kill {kill + 1} came too late: the exploration is {last.Status} at episode {last.Episode} of {Episodes}");
-                output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] kill {kill + 1}: resumed at episode {resumedAt}, killed at {last.Episode}");
+                await using var client = await GatewayClient.ConnectAsync(ports[1]);
+                await client.Grains.GetGrain<IModelGrain>(hash).PutAsync(graph.Name, graph.ToByteArray());
+                await client.Grains.GetGrain<IExplorationGrain>(ExplorationId).StartAsync(spec);
             }
 
+            // Watched in the file itself (a reader beside the silo's writer): the kill follows a checkpoint the silo just
+            // wrote, so the run is writing, whatever the machine's pace; no client connection delays it.
+            var before = StoredExploration(database);
+            var written = await StoredAfterAsync(database, before.Version, silo);
+            await Task.Delay(delays[kill]);
             Assert.Equal(137, await silo.KillAsync());
+            var killed = StoredExploration(database);
+            output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] kill {kill + 1}: checkpoint at episode {written.Episode}, killed with episode {killed.Episode} stored");
+            Assert.True(killed.Status == (int)ExplorationStatus.Running, $"kill {kill + 1} came too late: the stored exploration is {(ExplorationStatus)killed.Status} at episode {killed.Episode}");
         }
 
         await using (var final = await SiloProcess.StartAsync("final", ports[0], ports[1], arguments, environment, UpTimeout))
@@ -137,6 +134,35 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
         var report = SqliteStoreCheck.RunWithSiloSerializer(smashed);
         output.WriteLine($"smashed copy: {string.Join("; ", report.Problems.Take(3))}");
         Assert.False(report.Sound, "the check found nothing wrong with a file whose pages were overwritten");
+    }
+
+    /// <summary>The exploration's row as stored: its version (one more per write), status and episodes done.</summary>
+    private static (long Version, long Status, long Episode) StoredExploration(string database)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT version, json_extract(CAST(payload AS TEXT), '$.Status'), json_extract(CAST(payload AS TEXT), '$.Episode') FROM grain_state WHERE grain_id = 'exploration/{ExplorationId}'";
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? (reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? 0 : reader.GetInt64(2))
+            : (0, 0, 0);
+    }
+
+    private static async Task<(long Version, long Status, long Episode)> StoredAfterAsync(string database, long version, SiloProcess silo)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var stored = StoredExploration(database);
+            if (stored.Version > version)
+            {
+                return stored;
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"the exploration wrote nothing for 120 s (version {version}); the silo's last output:\n{silo.Tail()}");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
     }
 
     private void AssertProblem(string path, string expected)
