@@ -40,13 +40,7 @@ internal static class DemoCommand
         var exit = new Option<bool>("--exit") { Description = "Stop when the exploration ends, instead of serving its pages and the dashboard until Ctrl-C." };
         foreach (var option in new[] { episodes, boards, repeats })
         {
-            option.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < 1)
-                {
-                    r.AddError($"{option.Name} must be at least 1.");
-                }
-            });
+            option.AtLeast(1);
         }
 
         var command = new Command(

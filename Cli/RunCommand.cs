@@ -54,29 +54,11 @@ internal static class RunCommand
         {
             Description = "Threads per layer (default 1; for a plan file, overrides its default_threads).",
         };
-        threads.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is < 1)
-            {
-                r.AddError("--threads must be at least 1.");
-            }
-        });
+        threads.Require(t => t is null or >= 1, "--threads must be at least 1.");
         var repeats = new Option<int>("--repeats") { Description = "Timed runs.", DefaultValueFactory = _ => 5 };
-        repeats.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--repeats must be at least 1.");
-            }
-        });
+        repeats.AtLeast(1);
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones.", DefaultValueFactory = _ => 1 };
-        warmup.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--warmup must not be negative.");
-            }
-        });
+        warmup.Require(w => w >= 0, "--warmup must not be negative.");
         var input = new Option<string>("--input") { Description = "The model input as a float32 C-order .npy (default: seeded random)." };
         var output = new Option<string>("--output") { Description = "Write the model output to this .npy file." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of the table." };
@@ -119,6 +101,7 @@ internal static class RunCommand
                 $"unknown board '{settings.Board}': only '{LocalBoard.Name}' (the local executor) exists without a cluster; farms of boards come with 'dsx silo'.");
         }
 
+        OutputPath.CheckFolder(settings.Output, "--output");
         var graph = ModelSource.Load(settings.Model, settings.InputShapes);
         var threads = settings.Threads ?? 1;
         var planIsNamed = settings.Plan is "baseline" or "fastest-single";

@@ -72,29 +72,11 @@ internal static class SiloCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log Orleans' and Dsx's information messages, not only warnings." };
         foreach (var option in new[] { siloPort, gatewayPort })
         {
-            option.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() is < 1 or > 65535)
-                {
-                    r.AddError($"{option.Name} must be a port number (1-65535).");
-                }
-            });
+            option.Require(p => p is >= 1 and <= 65535, $"{option.Name} must be a port number (1-65535).");
         }
 
-        localBoards.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--local-boards must not be negative.");
-            }
-        });
-        failureDetection.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is { } seconds && !(seconds >= 1 && seconds <= 3600))
-            {
-                r.AddError("--failure-detection must be between 1 and 3600 seconds.");
-            }
-        });
+        localBoards.Require(n => n >= 0, "--local-boards must not be negative.");
+        failureDetection.Require(s => s is null or (>= 1 and <= 3600), "--failure-detection must be between 1 and 3600 seconds.");
 
         var command = new Command("silo", "Host a Dsx silo (Orleans) on this machine until Ctrl-C: explorations, the board farm, the measurement store.")
         {

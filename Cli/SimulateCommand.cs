@@ -22,6 +22,7 @@ internal static class SimulateCommand
         Objective Objective,
         int Batch,
         bool MeasuredNoise,
+        double Within,
         bool Json,
         string? Markdown,
         string? Csv,
@@ -58,26 +59,32 @@ internal static class SimulateCommand
             DefaultValueFactory = _ => "measured",
         };
         noise.AcceptOnlyFromAmong("measured", "none");
+        var within = new Option<double>("--within")
+        {
+            Description = "Also report the episodes and board seconds each search needs until its pick stays within this fraction of the optimum.",
+            DefaultValueFactory = _ => 0.01,
+        };
+        within.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or >= 1 or double.NaN)
+            {
+                r.AddError("--within must be a fraction between 0 and 1 (0.01 = within 1% of the optimum).");
+            }
+        });
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of the tables." };
         var markdown = new Option<string>("--markdown") { Description = "Also write the regret table as Markdown to this file." };
         var csv = new Option<string>("--csv") { Description = "Also write mean/min/max regret after every episode as CSV to this file." };
         var plot = new Option<string>("--plot") { Description = "Also plot mean regret vs episodes (log-log, one panel per table) to this PNG." };
         foreach (var positive in new[] { episodes, seeds, batch })
         {
-            positive.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < 1)
-                {
-                    r.AddError($"{positive.Name} must be at least 1.");
-                }
-            });
+            positive.AtLeast(1);
         }
 
         var command = new Command(
             "simulate",
             "Compare search strategies on recorded tables: regret of each search's pick against the exact DP optimum, over seeds.")
         {
-            tables, strategies, episodes, seeds, checkpoints, objective, batch, noise, json, markdown, csv, plot,
+            tables, strategies, episodes, seeds, checkpoints, objective, batch, noise, within, json, markdown, csv, plot,
         };
         command.SetAction((r, ct) => CliErrors.Guard(() =>
         {
@@ -91,6 +98,7 @@ internal static class SimulateCommand
                 ParseObjective(r.GetValue(objective)!),
                 r.GetValue(batch),
                 r.GetValue(noise) == "measured",
+                r.GetValue(within),
                 r.GetValue(json),
                 r.GetValue(markdown),
                 r.GetValue(csv),
@@ -121,7 +129,7 @@ internal static class SimulateCommand
             results.Add(new TableRegret(table.Space.Model, path, optimum.Cost, optimum.ProvenOptimal, optimum.LowerBound, strategies));
         }
 
-        var report = new SimulationReport(results, settings.Checkpoints, settings.Objective, settings.Episodes, settings.Seeds, settings.MeasuredNoise);
+        var report = new SimulationReport(results, settings.Checkpoints, settings.Objective, settings.Episodes, settings.Seeds, settings.MeasuredNoise, settings.Within);
         Console.Write(settings.Json ? report.ToJson() : report.ToText());
         if (settings.Markdown is { } markdownPath)
         {
@@ -144,6 +152,7 @@ internal static class SimulateCommand
     private static StrategyRegret Simulate(MeasurementTable table, string name, double optimum, Settings settings, CancellationToken ct)
     {
         var perSeed = new double[settings.Seeds][];
+        var reach = new TargetReach[settings.Seeds];
         // Seeds are independent searches: run them on the machine's cores; each writes only its own row.
         Parallel.For(0, settings.Seeds, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, s =>
         {
@@ -153,8 +162,10 @@ internal static class SimulateCommand
             var simulator = new TableSimulator(table, settings.Objective, seed * 0x9E3779B97F4A7C15UL, settings.MeasuredNoise);
             var trace = SimulationRun.Execute(strategy, simulator, settings.Episodes, settings.Batch);
             perSeed[s] = [.. Enumerable.Range(1, settings.Episodes).Select(e => trace.Regret(e, optimum))];
+            var reached = trace.EpisodesToReach(optimum, settings.Within);
+            reach[s] = new TargetReach(reached, reached is { } e ? trace.BoardMs[e - 1] / 1000 : null);
         });
-        return new StrategyRegret(name, perSeed);
+        return new StrategyRegret(name, perSeed, reach);
     }
 
     private static string[] ParseStrategies(string text)

@@ -35,16 +35,8 @@ internal static class TableCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the plan sequence and the generated inputs.", DefaultValueFactory = _ => 1 };
         var board = new Option<string>("--board") { Description = "Where to measure: 'local'.", DefaultValueFactory = _ => LocalBoard.Name };
         var inputShape = new Option<string[]>("--input-shape") { Description = "ONNX models only: NAME=1x3x224x224 (repeatable)." };
-        foreach (var positive in new[] { repeats, plans })
-        {
-            positive.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < (positive == plans ? 0 : 1))
-                {
-                    r.AddError($"{positive.Name} must be at least {(positive == plans ? 0 : 1)}.");
-                }
-            });
-        }
+        repeats.AtLeast(1);
+        plans.AtLeast(0);
 
         var command = new Command("record", "Measure a model's design space on a board into a table (resumable).")
         {

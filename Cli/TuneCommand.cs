@@ -105,21 +105,15 @@ internal static class TuneCommand
 
         foreach (var (option, minimum) in new[] { (episodes, 1), (batch, 1), (calibrationSize, 1), (repeats, 1), (warmup, 0), (confirmTop, 0), (tolerated, 0) })
         {
-            option.Validators.Add(r => AtLeast(r, option.Name, minimum));
+            option.AtLeast(minimum);
         }
 
         foreach (var option in new[] { top1, maxDrop })
         {
-            option.Validators.Add(r => Fraction(r, option.Name));
+            option.Require(f => f is >= 0 and <= 1, $"{option.Name} must be a fraction between 0 and 1 (e.g. 0.99).");
         }
 
-        maxError.Validators.Add(r =>
-        {
-            if (!(r.GetValueOrDefault<double>() >= 0))
-            {
-                r.AddError("--max-rel-error must not be negative.");
-            }
-        });
+        maxError.Require(e => e >= 0, "--max-rel-error must not be negative.");
 
         var command = new Command(
             "tune",
@@ -168,6 +162,7 @@ internal static class TuneCommand
             throw new UsageException($"unknown strategy '{settings.Strategy}'; known: {string.Join(", ", StrategyFactory.Names)}.");
         }
 
+        OutputPath.CheckFolder(settings.Output, "--output");
         var graph = ModelSource.Load(settings.Model, settings.InputShapes);
         var calibration = settings.Calibration is { } folder
             ? CalibrationSet.FromFolder(folder, graph.Inputs)
@@ -175,7 +170,7 @@ internal static class TuneCommand
         await using var local = await LocalBoard.OpenAsync(settings.Board, graph.Name, graph, cancellationToken);
         var space = local.Space;
         var table = settings.Table is { } path ? local.OpenTable(path) : new MeasurementTable(local.Space, local.Description);
-        var strategySpace = settings.AllowInt8 ? space : WithoutInt8(space);
+        var strategySpace = WithoutFailing(settings.AllowInt8 ? space : WithoutInt8(space), table, settings.Table);
         var strategy = StrategyFactory.Create(settings.Strategy, strategySpace, settings.Seed, settings.Episodes);
         var measurer = new BoardPlanMeasurer(local, settings.Timing, calibration, graph.Outputs[0].Name);
         var exploration = new Exploration(
@@ -245,6 +240,19 @@ internal static class TuneCommand
         }
     }
 
+    /// <summary>The choices the table knows to fail on this board kind are never proposed.</summary>
+    private static SearchSpace WithoutFailing(SearchSpace space, MeasurementTable table, string? tablePath)
+    {
+        try
+        {
+            return space.Without(table.FailingChoices());
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"--table {tablePath}: {e.Message}.");
+        }
+    }
+
     private static CandidatePlan ReferencePlan(SearchSpace space, Graph graph)
     {
         try
@@ -266,22 +274,6 @@ internal static class TuneCommand
         catch (FormatException e)
         {
             throw new UsageException($"--objective: {e.Message}.");
-        }
-    }
-
-    private static void AtLeast(OptionResult result, string name, int minimum)
-    {
-        if (result.GetValueOrDefault<int>() < minimum)
-        {
-            result.AddError($"{name} must be at least {minimum}.");
-        }
-    }
-
-    private static void Fraction(OptionResult result, string name)
-    {
-        if (result.GetValueOrDefault<double>() is not (>= 0 and <= 1))
-        {
-            result.AddError($"{name} must be a fraction between 0 and 1 (e.g. 0.99).");
         }
     }
 }

@@ -8,8 +8,9 @@ namespace Dsx.Grains;
 [Alias("Dsx.ILearnerGrain")]
 public interface ILearnerGrain : IGrainWithStringKey
 {
+    /// <summary>Keeps the spec of the first call (a restarted exploration asks again); returns the spec kept.</summary>
     [Alias("Initialize")]
-    Task InitializeAsync(LearnerSpec spec);
+    Task<LearnerSpec> InitializeAsync(LearnerSpec spec);
 
     [Alias("Propose")]
     Task<int[][]> ProposeAsync(int stepIndex, int count);

@@ -21,6 +21,14 @@ public interface IMeasurementStoreGrain : IGrainWithStringKey
     [Alias("Record")]
     Task<bool> RecordAsync(string requestKey, int[] plan, byte[] reply, double? predictedMs);
 
+    /// <summary>
+    /// Marks the choice <paramref name="plan"/> made for <paramref name="layer"/> as failing on this board kind (the
+    /// executor crashed in that layer or refused it): no exploration of the kind proposes it again.
+    /// </summary>
+    /// <returns>True when marked now; false when it was already, or the table has no such layer.</returns>
+    [Alias("RecordFailure")]
+    Task<bool> RecordFailureAsync(int[] plan, string layer, string detail);
+
     /// <summary>How many measurements the table holds and which request keys they came from.</summary>
     [Alias("Keys")]
     Task<IReadOnlyList<string>> GetRecordedKeysAsync();

@@ -11,10 +11,13 @@ namespace Dsx.Grains;
 /// One board: starts its executor on first use (the registration is persisted), loads models by hash from their
 /// <see cref="IModelGrain"/>, and runs one request at a time (Orleans grains are not reentrant). A plan that fails on
 /// the executor (a typed error, a crash naming its layer) is an outcome; a board that cannot run anything (the
-/// executor will not start, the connection is gone) throws, and the farm counts it against the board.
+/// executor will not start, the connection is gone) throws, and the farm counts it against the board. A request that
+/// hangs past <see cref="BoardOptions.MeasurementTimeout"/>, or kills the executor outside any layer, is blamed only after
+/// a probe of the restarted executor: the plan's failure if the board answers, the board's if it does not.
 /// </summary>
 public sealed partial class BoardGrain(
     [PersistentState("board", StorageNames.Default)] IPersistentState<BoardRegistrationState> state,
+    BoardOptions options,
     ILogger<BoardGrain> logger) : Grain, IBoardGrain
 {
     private readonly Dictionary<string, Graph> _graphs = [];
@@ -54,7 +57,7 @@ public sealed partial class BoardGrain(
                 var run = await session.MeasureAsync(request.ModelHash, plan, new MeasureOptions(Warmup: 0, Repeats: 1, ReturnOutputs: true, Inputs: inputs));
                 if (!run.Succeeded)
                 {
-                    return Failed(run.Failure, board);
+                    return await FailedAsync(session, run.Failure, board);
                 }
 
                 var output = run.Reply.Outputs.FirstOrDefault(t => t.Name == graph.Outputs[0].Name)
@@ -66,23 +69,23 @@ public sealed partial class BoardGrain(
         }
 
         var outcome = await session.MeasureAsync(request.ModelHash, plan, new MeasureOptions(Warmup: request.Warmup, Repeats: request.Repeats, Seed: request.Seed));
-        return outcome.Succeeded ? new EpisodeOutcome(outcome.Reply.ToByteArray(), null, null, null, board, false) : Failed(outcome.Failure, board);
+        return outcome.Succeeded ? new EpisodeOutcome(outcome.Reply.ToByteArray(), null, null, null, board, false) : await FailedAsync(session, outcome.Failure, board);
     }
 
     public async Task<bool> ProbeAsync()
     {
+        BoardSession session;
         try
         {
-            var session = await SessionAsync();
-            await session.PingAsync();
-            return true;
+            session = await SessionAsync();
         }
         catch (Exception e) when (e is ExecutorFailureException or ExecutorNotFoundException or IOException or InvalidOperationException or TimeoutException)
         {
             LogProbeFailed(logger, this.GetPrimaryKeyString(), e.Message);
-            await StopAsync();
             return false;
         }
+
+        return await ProbeSessionAsync(session);
     }
 
     public async Task StopAsync()
@@ -121,7 +124,7 @@ public sealed partial class BoardGrain(
         LogStarting(logger, registration.Id, command);
         try
         {
-            _session = await BoardSession.StartAsync(launch);
+            _session = await BoardSession.StartAsync(launch, ExecutorOptions.Default with { RequestTimeout = options.MeasurementTimeout });
         }
         catch (ExecutorFailureException e) when (LastLine(e.Failure.StderrTail) is { } said)
         {
@@ -159,22 +162,49 @@ public sealed partial class BoardGrain(
 
     /// <summary>
     /// A failure the plan caused (a typed error, a crash naming the layer it was in) is the episode's outcome. An executor
-    /// that died or hung without naming a layer is the board's failure: thrown, so the request goes to another board and
-    /// the farm counts it against this one. The failure's first line only: the stderr tail is for a human reading one failure.
+    /// that hung or died without naming a layer has been restarted by the session; it is probed before anyone is blamed:
+    /// if it answers, the board is sound and the plan failed (the outcome, without a layer); if not, the board failed:
+    /// thrown, so the request goes to another board and the farm counts it against this one. The failure's first line
+    /// only: the stderr tail is for a human reading one failure.
     /// </summary>
-    private static EpisodeOutcome Failed(MeasurementFailure failure, string board)
+    private async Task<EpisodeOutcome> FailedAsync(BoardSession session, MeasurementFailure failure, string board)
     {
         var line = failure.ToString().Split('\n')[0];
         if (failure.Kind != MeasurementFailureKind.ExecutorError && failure.Layer.Length == 0)
         {
-            throw new IOException($"the executor died outside any layer: {line}");
+            if (!await ProbeSessionAsync(session))
+            {
+                throw new IOException($"the executor failed outside any layer and then failed its probe: {line}");
+            }
+
+            LogPlanBlamed(logger, board, line);
+            return new(null, "", $"{line} (the board passed its probe afterwards)", null, board, false);
         }
 
         return new(null, failure.Layer, line, null, board, false);
     }
 
+    /// <summary>A known-good tiny request (Ping) to the session's current executor; false, and the session stopped, when it fails.</summary>
+    private async Task<bool> ProbeSessionAsync(BoardSession session)
+    {
+        try
+        {
+            await session.PingAsync();
+            return true;
+        }
+        catch (Exception e) when (e is ExecutorFailureException or IOException or InvalidOperationException or TimeoutException)
+        {
+            LogProbeFailed(logger, this.GetPrimaryKeyString(), e.Message);
+            await StopAsync();
+            return false;
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "board {Board}: starting {Launch}")]
     private static partial void LogStarting(ILogger logger, string board, string launch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "board {Board}: a request failed outside any layer, the board passed its probe, so the plan is blamed: {Failure}")]
+    private static partial void LogPlanBlamed(ILogger logger, string board, string failure);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "board {Board}: probe failed: {Error}")]
     private static partial void LogProbeFailed(ILogger logger, string board, string error);

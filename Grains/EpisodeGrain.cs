@@ -29,9 +29,25 @@ public sealed class EpisodeGrain([PersistentState("episode", StorageNames.Defaul
 
     public Task<EpisodeOutcome?> GetOutcomeAsync() => Task.FromResult(state.State.Outcome?.Outcome);
 
+    /// <summary>
+    /// A measurement goes into the kind's table; a failure that names its layer marks that layer's choice failing there,
+    /// so no exploration of the kind proposes it again.
+    /// </summary>
     /// <returns>Whether the store recorded it now (false: recorded before, or nothing to record).</returns>
-    private async Task<bool> RecordAsync(string key, EpisodeRequest request, EpisodeOutcome outcome) =>
+    private async Task<bool> RecordAsync(string key, EpisodeRequest request, EpisodeOutcome outcome)
+    {
         // The baseline has no store (its plan need not be in the search space).
-        request.StoreKey.Length > 0 && outcome is { Succeeded: true, Reply: { } reply }
-        && await GrainFactory.GetGrain<IMeasurementStoreGrain>(request.StoreKey).RecordAsync(key, request.Plan, reply, request.PredictedMs);
+        if (request.StoreKey.Length == 0)
+        {
+            return false;
+        }
+
+        var store = GrainFactory.GetGrain<IMeasurementStoreGrain>(request.StoreKey);
+        return outcome switch
+        {
+            { Succeeded: true, Reply: { } reply } => await store.RecordAsync(key, request.Plan, reply, request.PredictedMs),
+            { Succeeded: false, FailedLayer: { Length: > 0 } layer } => await store.RecordFailureAsync(request.Plan, layer, outcome.Failure ?? "failed"),
+            _ => false,
+        };
+    }
 }

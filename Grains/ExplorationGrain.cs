@@ -183,10 +183,13 @@ public sealed partial class ExplorationGrain(
         var storeKey = $"{spec.BoardKind}/{spec.ModelHash}";
         var table = await TableAsync(spec, graph, storeKey);
         var learner = GrainFactory.GetGrain<ILearnerGrain>(Id);
-        await learner.InitializeAsync(new LearnerSpec(spec.Strategy, spec.Seed, spec.Episodes, storeKey, spec.AllowInt8));
+        // The choices the kind's store knows as failing are left out of the strategy's space; the learner keeps the list
+        // of the first start, so a resumed exploration searches the same space.
+        var learnerSpec = await learner.InitializeAsync(
+            new LearnerSpec(spec.Strategy, spec.Seed, spec.Episodes, storeKey, spec.AllowInt8, [.. table.FailingChoices()]));
         var exploration = new Exploration(
             table,
-            spec.AllowInt8 ? table.Space : table.Space.WithoutInt8(),
+            LearnerGrain.StrategySpace(table.Space, learnerSpec),
             new GrainLearner(learner, spec.Strategy),
             new FarmPlanMeasurer(GrainFactory, Id, spec, storeKey, table),
             ExplorationSpecCheck.Settings(spec, table, graph),

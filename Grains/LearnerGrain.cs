@@ -12,7 +12,7 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
 {
     private ISearchStrategy? _strategy;
 
-    public async Task InitializeAsync(LearnerSpec spec)
+    public async Task<LearnerSpec> InitializeAsync(LearnerSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (state.State.Spec is null)
@@ -20,6 +20,8 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
             state.State.Spec = spec;
             await state.WriteOrForgetAsync(DeactivateOnIdle);
         }
+
+        return state.State.Spec;
     }
 
     public async Task<int[][]> ProposeAsync(int stepIndex, int count)
@@ -59,6 +61,10 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         return Task.CompletedTask;
     }
 
+    /// <summary>The space the exploration's strategy searches: the table's, FP32 only unless allowed, without its excluded choices.</summary>
+    internal static SearchSpace StrategySpace(SearchSpace tableSpace, LearnerSpec spec) =>
+        (spec.AllowInt8 ? tableSpace : tableSpace.WithoutInt8()).Without(spec.Excluded ?? []);
+
     private async Task<ISearchStrategy> StrategyAsync()
     {
         if (_strategy is not null)
@@ -69,8 +75,7 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         var spec = state.State.Spec ?? throw new InvalidOperationException($"learner {this.GetPrimaryKeyString()} was not initialised");
         var json = await GrainFactory.GetGrain<IMeasurementStoreGrain>(spec.StoreKey).GetTableAsync()
             ?? throw new InvalidOperationException($"the measurement store {spec.StoreKey} has no table");
-        var space = MeasurementTable.Parse(json).Space;
-        var strategy = StrategyFactory.Create(spec.Strategy, spec.AllowInt8 ? space : space.WithoutInt8(), spec.Seed, spec.Episodes);
+        var strategy = StrategyFactory.Create(spec.Strategy, StrategySpace(MeasurementTable.Parse(json).Space, spec), spec.Seed, spec.Episodes);
         if (state.State.Strategy is { } saved)
         {
             strategy.RestoreState(saved);

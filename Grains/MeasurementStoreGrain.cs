@@ -32,8 +32,7 @@ public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames
             return false;
         }
 
-        var table = _table ??= MeasurementTable.Parse(
-            state.State.Table ?? throw new InvalidOperationException($"the store {this.GetPrimaryKeyString()} has no table yet"));
+        var table = Table();
         table.Record(new CandidatePlan(plan), MeasureReply.Parser.ParseFrom(reply), predictedMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         state.State.Table = table.ToJson();
         state.State.Keys.Add(requestKey);
@@ -41,5 +40,21 @@ public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames
         return true;
     }
 
+    public async Task<bool> RecordFailureAsync(int[] plan, string layer, string detail)
+    {
+        var table = Table();
+        if (table.Space.Layers.FirstOrDefault(l => l.Name == layer) is not { } named || !table.MarkFailing(named.Index, plan[named.Index], detail))
+        {
+            return false;
+        }
+
+        state.State.Table = table.ToJson();
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
+        return true;
+    }
+
     public Task<IReadOnlyList<string>> GetRecordedKeysAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Keys]);
+
+    private MeasurementTable Table() => _table ??= MeasurementTable.Parse(
+        state.State.Table ?? throw new InvalidOperationException($"the store {this.GetPrimaryKeyString()} has no table yet"));
 }

@@ -13,6 +13,14 @@ namespace Dsx.Search;
 /// plan brings its own; a plan answered from the table is measured when its predicted cost beats the best so far.
 /// At the end the <see cref="ExplorationSettings.ConfirmTopK"/> plans the final table predicts best are confirmed too,
 /// and the confirmed plan of least cost wins. Each confirmation keeps what the model predicted, so its error is known.</item>
+/// <item>Failing choices: a measurement that fails naming its layer (the executor crashed in it, or refused it) marks
+/// that layer's choice failing in the table, which is kept per board kind; a plan with a failing choice never goes to the
+/// board again (its episode fails at once, so the strategy learns to avoid it), and a strategy whose space leaves out
+/// the table's failing choices (<see cref="SearchSpace.Without"/>) never proposes them. Seed plans its space cannot
+/// express are skipped.</item>
+/// <item>Steady best: a plan is declared best only on a steady end-to-end timing (trusted by the
+/// <see cref="ExplorationSettings.Trust"/> policy): the best confirmed plan whose measurements spread too much is measured
+/// again, up to the policy's noisy-repeat limit, before it is crowned.</item>
 /// <item>Accuracy: a plan with INT8 layers becomes best only if the <see cref="AccuracyGuard"/> passes it against the
 /// FP32 reference; a rejected plan is reported and the next confirmed plan is tried.</item>
 /// </list>
@@ -108,7 +116,7 @@ public sealed class Exploration
     public async Task<ExplorationResult> RunAsync(CancellationToken cancellationToken = default)
     {
         await UpdateBestAsync(cancellationToken);
-        var seeds = _settings.SeedPlans.Take(_settings.Episodes).ToList();
+        var seeds = _settings.SeedPlans.Where(p => _table.Space.CanTranslate(p, _strategySpace)).Take(_settings.Episodes).ToList();
         while (_step < seeds.Count)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -135,7 +143,9 @@ public sealed class Exploration
             var plans = proposals.Select(p => _strategySpace.Translate(p, _table.Space)).ToList();
             var now = _clock();
             var pending = plans
-                .Select((plan, i) => _table.Trusts(plan, _settings.Trust, now) ? null : StartMeasurement(plan, MeasurementKeys.Episode(_episode + 1 + i), cancellationToken))
+                .Select((plan, i) => _table.FailingLayer(plan) is not null || _table.Trusts(plan, _settings.Trust, now)
+                    ? null
+                    : StartMeasurement(plan, MeasurementKeys.Episode(_episode + 1 + i), cancellationToken))
                 .ToList();
             var results = new List<EpisodeResult>(count);
             for (var i = 0; i < plans.Count; i++)
@@ -156,6 +166,7 @@ public sealed class Exploration
 
         await ConfirmTopPredictedAsync(cancellationToken);
         await RunOffAsync(cancellationToken);
+        await SteadyBestAsync(cancellationToken);
         await UpdateBestAsync(cancellationToken);
         var front = await AcceptableParetoFrontAsync(cancellationToken);
         return new ExplorationResult(
@@ -184,6 +195,12 @@ public sealed class Exploration
     /// <param name="pending">The plan's measurement, already started with the batch; null: answer from the table if it can.</param>
     private async Task<EpisodeResult> RunEpisodeAsync(CandidatePlan plan, PendingMeasurement? pending, CancellationToken cancellationToken)
     {
+        if (pending is null && _table.FailingLayer(plan) is { } failing)
+        {
+            Report($"plan {plan} not measured: layer '{_table.Space.Layers[failing].Name}' runs {_table.Space.Choice(plan, failing)}, which failed on this board kind");
+            return new EpisodeResult(plan, [], double.PositiveInfinity, failing);
+        }
+
         if (pending is null && _table.Trusts(plan, _settings.Trust, _clock()))
         {
             _tableHits++;
@@ -247,6 +264,12 @@ public sealed class Exploration
         {
             _failures++;
             Report($"plan {plan} failed: {measurement.Failure}");
+            if (_table.Space.Layers.FirstOrDefault(l => l.Name == measurement.Failure.Layer) is { } named
+                && _table.MarkFailing(named.Index, plan[named.Index], measurement.Failure.Detail))
+            {
+                TableChanged?.Invoke(_table);
+            }
+
             return measurement;
         }
 
@@ -262,7 +285,9 @@ public sealed class Exploration
             _confirmed[plan] = confirmation = new Confirmation(double.IsFinite(predicted) ? predicted : null);
         }
 
-        confirmation.Add(reply.EndToEnd?.MedianMs ?? double.PositiveInfinity, reply.Memory?.PeakBytes ?? 0);
+        var e2e = reply.EndToEnd;
+        var median = e2e?.MedianMs ?? double.PositiveInfinity;
+        confirmation.Add(e2e?.MinMs ?? median, median, e2e?.MaxMs ?? median, reply.Memory?.PeakBytes ?? 0, _clock());
         return measurement;
     }
 
@@ -317,6 +342,24 @@ public sealed class Exploration
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await MeasureAsync(plan, MeasurementKeys.RunOff(round, plan), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Measures the best confirmed plan again while its end-to-end timing is too noisy to trust (one sample whose runs
+    /// spread beyond the policy, or samples that disagree), so a plan is never crowned on one lucky measurement of a noisy
+    /// board; the policy's noisy-repeat limit ends it. A plan that fails when measured again is no longer a candidate.
+    /// </summary>
+    private async Task SteadyBestAsync(CancellationToken cancellationToken)
+    {
+        while (await ChooseBestAsync(cancellationToken) is { } best && _confirmed[best.Plan] is var confirmation && !confirmation.IsSteady(_settings.Trust, _clock()))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Report(Text($"best {best.Plan} is noisy ({confirmation.Spread:P0} spread over {confirmation.Count} measurement(s)): measuring it again"));
+            if (!(await MeasureAsync(best.Plan, MeasurementKeys.Steady(confirmation.Count, best.Plan), cancellationToken)).Succeeded)
+            {
+                _confirmed.Remove(best.Plan);
             }
         }
     }
@@ -456,7 +499,7 @@ public sealed class Exploration
         _boardMeasurements,
         _failures,
         [.. _history],
-        [.. _confirmed.Select(c => new CheckpointedConfirmation(c.Key.ToString(), c.Value.PredictedMs, [.. c.Value.MediansMs], c.Value.PeakBytes))],
+        [.. _confirmed.Select(c => new CheckpointedConfirmation(c.Key.ToString(), c.Value.PredictedMs, [.. c.Value.MediansMs], c.Value.PeakBytes, c.Value.MinMs, c.Value.MaxMs))],
         [.. _verdicts.Select(v => new CheckpointedVerdict(v.Key.ToString(), v.Value))],
         [.. _observed.Select(p => p.ToString())])
     {
@@ -475,7 +518,8 @@ public sealed class Exploration
             var confirmation = _confirmed[CandidatePlan.Parse(c.Plan)] = new Confirmation(c.PredictedMs);
             foreach (var median in c.MediansMs)
             {
-                confirmation.Add(median, c.PeakBytes);
+                // A checkpoint from before extremes were kept: its medians alone.
+                confirmation.Add(c.MinMs ?? median, median, c.MaxMs ?? median, c.PeakBytes, 0);
             }
         }
 
@@ -497,21 +541,29 @@ public sealed class Exploration
     /// <summary>The end-to-end measurements of one plan.</summary>
     private sealed class Confirmation(double? predictedMs)
     {
-        private readonly List<double> _medians = [];
+        private readonly TimingStat _timing = new();
 
         public double? PredictedMs { get; } = predictedMs;
 
         public long PeakBytes { get; private set; }
 
-        public int Count => _medians.Count;
+        public int Count => _timing.Count;
 
-        public IReadOnlyList<double> MediansMs => _medians;
+        public IReadOnlyList<double> MediansMs => _timing.Medians;
 
-        public double LatencyMs => TimingStat.Median(_medians);
+        public double MinMs => _timing.Min;
 
-        public void Add(double medianMs, long peakBytes)
+        public double MaxMs => _timing.Max;
+
+        public double LatencyMs => _timing.Estimate;
+
+        public double Spread => _timing.Spread;
+
+        public bool IsSteady(TrustPolicy policy, long nowUnixMs) => _timing.IsTrusted(policy, nowUnixMs);
+
+        public void Add(double minMs, double medianMs, double maxMs, long peakBytes, long unixMs)
         {
-            _medians.Add(medianMs);
+            _timing.Add(minMs, medianMs, maxMs, unixMs);
             PeakBytes = peakBytes;
         }
     }

@@ -16,6 +16,9 @@ public static class MeasurementKeys
 
     public static string RunOff(int round, CandidatePlan plan) => string.Create(CultureInfo.InvariantCulture, $"r{round}-{Of(plan)}");
 
+    /// <summary>The best plan measured again because its timing was noisy, after <paramref name="measured"/> measurements.</summary>
+    public static string Steady(int measured, CandidatePlan plan) => string.Create(CultureInfo.InvariantCulture, $"s{measured}-{Of(plan)}");
+
     public static string Calibration(CandidatePlan plan) => "cal-" + Of(plan);
 
     /// <summary>A plan's short stable name: FNV-1a of its text, in hex (plans can have hundreds of layers).</summary>

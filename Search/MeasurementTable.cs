@@ -6,7 +6,8 @@ namespace Dsx.Search;
 
 /// <summary>
 /// What is known of one board kind for one model: each layer x choice's compute time, each layer's input
-/// conversion from the formats its producers chose, each choice's memory, and whole-network measurements.
+/// conversion from the formats its producers chose, each choice's memory, whole-network measurements, and the choices
+/// that failed on the board kind (crashed or were refused in their layer), which no search of the kind proposes again.
 /// Measurements are merged in as they come; the table is saved as JSON (<see cref="FormatName"/>) and carries the
 /// search space, so it can be replayed without the model or a board.
 /// </summary>
@@ -24,6 +25,7 @@ public sealed class MeasurementTable
     private readonly Dictionary<string, TimingStat>[] _compute;
     private readonly Dictionary<string, TimingStat>[] _conversion;
     private readonly Dictionary<string, LayerMemory>[] _memory;
+    private readonly Dictionary<string, string>[] _failing;
     private readonly List<EndToEndRecord> _endToEnd = [];
 
     public MeasurementTable(SearchSpace space, BoardDescription board)
@@ -35,6 +37,7 @@ public sealed class MeasurementTable
         _compute = NewMaps<TimingStat>(space.Layers.Count);
         _conversion = NewMaps<TimingStat>(space.Layers.Count);
         _memory = NewMaps<LayerMemory>(space.Layers.Count);
+        _failing = NewMaps<string>(space.Layers.Count);
     }
 
     public SearchSpace Space { get; }
@@ -59,6 +62,33 @@ public sealed class MeasurementTable
 
     public LayerMemory? Memory(int layer, int choice) =>
         _memory[layer].GetValueOrDefault(Space.Layers[layer].Choices[choice].Key);
+
+    /// <summary>Why the choice failed on this board kind, or null when it never did.</summary>
+    public string? Failure(int layer, int choice) =>
+        _failing[layer].GetValueOrDefault(Space.Layers[layer].Choices[choice].Key);
+
+    /// <summary>
+    /// Marks a layer's choice as failing on this board kind (the executor crashed in it or refused it, naming the layer):
+    /// a deterministic fault of the choice, not of one board, so it is never measured again.
+    /// </summary>
+    /// <returns>False when it was already marked.</returns>
+    public bool MarkFailing(int layer, int choice, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(detail);
+        return _failing[layer].TryAdd(Space.Layers[layer].Choices[choice].Key, detail);
+    }
+
+    /// <summary>The first layer whose choice under <paramref name="plan"/> is marked failing, or null.</summary>
+    public int? FailingLayer(CandidatePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var layer = Space.Layers.FirstOrDefault(l => Failure(l.Index, plan[l.Index]) is not null);
+        return layer?.Index;
+    }
+
+    /// <summary>Every failing choice as <see cref="SearchSpace.ChoiceId"/> (what <see cref="SearchSpace.Without"/> takes).</summary>
+    public IReadOnlyList<string> FailingChoices() =>
+        [.. Space.Layers.SelectMany(l => _failing[l.Index].Keys.Order(StringComparer.Ordinal).Select(key => SearchSpace.ChoiceId(l.Name, key)))];
 
     /// <summary>Whether layer <paramref name="layer"/> of a plan converts anything: an input in another format, or a graph output not in NCHW FP32.</summary>
     public static bool NeedsConversion(SearchLayer layer, IReadOnlyList<TensorFormat> from, TensorFormat to)
@@ -191,6 +221,7 @@ public sealed class MeasurementTable
                 Compute = _compute[l.Index],
                 Conversion = _conversion[l.Index],
                 Memory = _memory[l.Index],
+                Failing = _failing[l.Index].Count == 0 ? null : _failing[l.Index],
             })],
             EndToEnd = _endToEnd,
         };
@@ -252,6 +283,7 @@ public sealed class MeasurementTable
                 Copy(document.Layers[i].Compute, table._compute[i]);
                 Copy(document.Layers[i].Conversion, table._conversion[i]);
                 Copy(document.Layers[i].Memory, table._memory[i]);
+                Copy(document.Layers[i].Failing, table._failing[i]);
             }
 
             table._endToEnd.AddRange(document.EndToEnd ?? []);
@@ -327,5 +359,8 @@ public sealed class MeasurementTable
         public Dictionary<string, TimingStat>? Conversion { get; set; }
 
         public Dictionary<string, LayerMemory>? Memory { get; set; }
+
+        /// <summary>Choice key to why it failed on the board kind.</summary>
+        public Dictionary<string, string>? Failing { get; set; }
     }
 }

@@ -22,17 +22,29 @@ namespace Dsx.Search;
 /// The update's reward is the mean of every measured reward of the state-action, not the replayed episode's own draw.
 /// Off by default: it learns faster early but converges worse (docs/search.md).
 /// </param>
+/// <param name="BlockMoveRate">
+/// Share of episodes that are block moves: the greedy plan with up to <see cref="BlockMoveLength"/> consecutive layers
+/// switched together to one format. Not in QS-DNN; see docs/search.md.
+/// </param>
+/// <param name="BlockMoveLength">The longest block a block move switches.</param>
+/// <param name="StickyExploration">
+/// Chance that a layer picked for exploration draws among its choices in the format the previous layer took (when it
+/// has any) rather than among all: random formats pay conversions at every layer. Not in QS-DNN; see docs/search.md.
+/// </param>
 public sealed record QLearningOptions(
     double LearningRate = 0.05,
     double Discount = 1.0,
     double ExplorationShare = 0,
     double DecayStepShare = 0.005,
     double EpsilonStep = 0.1,
-    double EpsilonFloor = 0.05,
+    double EpsilonFloor = 0.15,
     int ReplayEpisodes = 32,
     bool ShareAcrossInputFormats = true,
     bool EstimateConversions = true,
-    bool AverageRewards = false)
+    bool AverageRewards = false,
+    double BlockMoveRate = 0.2,
+    int BlockMoveLength = 8,
+    double StickyExploration = 0.7)
 {
     public static QLearningOptions Default { get; } = new();
 

@@ -5,7 +5,9 @@ namespace Dsx.Search;
 /// its inputs), the action the layer's choice, the reward minus the layer's cost including its input conversion. After
 /// each observed episode, its transitions and those of a batch of replayed past episodes update
 /// Q(s,a) &lt;- (1-a) Q(s,a) + a (r + gamma max Q(s',a')), last layer first, s' being the next layer's state (none after
-/// the last). Actions are epsilon-greedy under a schedule over the episode budget (<see cref="QLearningOptions"/>).
+/// the last). Actions are epsilon-greedy under a schedule over the episode budget (<see cref="QLearningOptions"/>), with
+/// two additions of ours: some episodes are block moves (the greedy plan with a run of layers switched to one format)
+/// and exploring layers tend to keep the previous layer's format.
 /// Unmeasured actions keep Q = 0, above every measured (negative) value, so the greedy policy tries them first.
 /// A choice that made an episode fail is never proposed again.
 /// </summary>
@@ -54,12 +56,22 @@ public sealed class QLearningStrategy : ISearchStrategy
         for (var n = 0; n < count; n++)
         {
             var epsilon = _options.Epsilon(_proposed++, _budget);
+            (int Start, int End, TensorFormat Format)? block = _options.BlockMoveRate > 0 && _random.NextDouble() < _options.BlockMoveRate ? BlockMove() : null;
             var choices = new int[_space.Layers.Count];
             var formats = new TensorFormat[_space.Layers.Count];
             for (var i = 0; i < choices.Length; i++)
             {
                 var allowed = Allowed(i);
-                choices[i] = _random.NextDouble() < epsilon ? allowed[_random.Next(allowed.Length)] : Greedy(i, StateKey(i, formats), allowed);
+                if (block is var (start, end, format))
+                {
+                    var inFormat = i >= start && i < end ? allowed.Where(a => _space.Layers[i].Choices[a].Format == format).ToArray() : [];
+                    choices[i] = Greedy(i, StateKey(i, formats), inFormat.Length > 0 ? inFormat : allowed);
+                }
+                else
+                {
+                    choices[i] = _random.NextDouble() < epsilon ? Explore(i, formats, allowed) : Greedy(i, StateKey(i, formats), allowed);
+                }
+
                 formats[i] = _space.Layers[i].Choices[choices[i]].Format;
             }
 
@@ -202,6 +214,36 @@ public sealed class QLearningStrategy : ISearchStrategy
         var best = allowed.Max(a => table.Value(row, a));
         var ties = allowed.Where(a => table.Value(row, a) == best).ToArray();
         return ties.Length == 1 ? ties[0] : ties[_random.Next(ties.Length)];
+    }
+
+    /// <summary>An exploring layer's random choice, kept to the previous layer's format with <see cref="QLearningOptions.StickyExploration"/>.</summary>
+    private int Explore(int layer, TensorFormat[] formats, int[] allowed)
+    {
+        if (layer > 0 && _options.StickyExploration > 0 && _random.NextDouble() < _options.StickyExploration)
+        {
+            var previous = formats[layer - 1];
+            var same = allowed.Where(a => _space.Layers[layer].Choices[a].Format == previous).ToArray();
+            if (same.Length > 0)
+            {
+                return same[_random.Next(same.Length)];
+            }
+        }
+
+        return allowed[_random.Next(allowed.Length)];
+    }
+
+    /// <summary>
+    /// A block move: consecutive layers [start, end) that all take their best choice in one format, drawn among the first
+    /// layer's allowed formats, while every other layer follows the greedy policy. Per-layer epsilon-greedy almost never
+    /// switches a whole block (an inverted residual's expand, depthwise and project) to INT8 or back at once, and no
+    /// single-layer switch pays for its conversions, so without this move the search stays in such local optima.
+    /// </summary>
+    private (int Start, int End, TensorFormat Format) BlockMove()
+    {
+        var start = _random.Next(_space.Layers.Count);
+        var end = Math.Min(_space.Layers.Count, start + 1 + _random.Next(_options.BlockMoveLength));
+        var formats = Allowed(start).Select(a => _space.Layers[start].Choices[a].Format).Distinct().ToArray();
+        return (start, end, formats[_random.Next(formats.Length)]);
     }
 
     /// <summary>The layer's choices that never failed; all of them if every one failed (the plan must name something).</summary>

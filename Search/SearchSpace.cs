@@ -159,6 +159,40 @@ public sealed class SearchSpace
         return new SearchSpace(Model, layers);
     }
 
+    /// <summary><c>conv1:xnnpack/NHWC/FP32/t1</c>: one layer's choice by name, stable across spaces of the same network.</summary>
+    public static string ChoiceId(string layer, string choiceKey) => $"{layer}:{choiceKey}";
+
+    /// <summary>
+    /// The same network without the given choices (<see cref="ChoiceId"/>s, e.g. the table's failing ones): the space of a
+    /// search that must never propose them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Every choice of a layer is excluded.</exception>
+    public SearchSpace Without(IReadOnlyCollection<string> choiceIds)
+    {
+        ArgumentNullException.ThrowIfNull(choiceIds);
+        if (choiceIds.Count == 0)
+        {
+            return this;
+        }
+
+        var excluded = choiceIds.ToHashSet(StringComparer.Ordinal);
+        var layers = Layers.Select(l => l with { Choices = [.. l.Choices.Where(c => !excluded.Contains(ChoiceId(l.Name, c.Key)))] }).ToList();
+        if (layers.FirstOrDefault(l => l.Choices.Count == 0) is { } none)
+        {
+            throw new InvalidOperationException($"layer '{none.Name}': every choice failed on this board kind, so no plan can run");
+        }
+
+        return new SearchSpace(Model, layers);
+    }
+
+    /// <summary>Whether every layer's choice under <paramref name="plan"/> also exists in <paramref name="target"/>.</summary>
+    public bool CanTranslate(CandidatePlan plan, SearchSpace target)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(target);
+        return Enumerable.Range(0, Layers.Count).All(i => target.IndexOf(i, Choice(plan, i)) >= 0);
+    }
+
     /// <summary>Whether any layer of the plan runs in INT8.</summary>
     public bool UsesInt8(CandidatePlan plan)
     {

@@ -21,16 +21,25 @@ public static class SimulationRun
         // Per measured plan: its entries' keys, and its whole-plan penalty (a memory cap's), which is not per layer.
         var plans = new Dictionary<CandidatePlan, ((int, int, long)[] Keys, double Penalty)>();
         var picked = new double[episodes];
+        // Board time spent so far: a plan measured before is answered from the table in the real loop, so only a plan's
+        // first measurement costs the board.
+        var boardMs = new double[episodes];
+        var spent = 0.0;
         CandidatePlan? best = null;
         var bestTrueCost = double.NaN;
         var done = 0;
         var nextPick = 1;
         while (done < episodes)
         {
-            var results = strategy.Propose(Math.Min(batch, episodes - done)).Select(simulator.Measure).ToList();
-            strategy.Observe(results);
-            foreach (var result in results)
+            var measured = strategy.Propose(Math.Min(batch, episodes - done)).Select(simulator.MeasureTimed).ToList();
+            strategy.Observe([.. measured.Select(m => m.Result)]);
+            foreach (var (result, ms) in measured)
             {
+                if (!plans.ContainsKey(result.Plan))
+                {
+                    spent += ms;
+                }
+
                 if (!result.Failed)
                 {
                     var keys = new (int, int, long)[result.Plan.Count];
@@ -64,6 +73,7 @@ public static class SimulationRun
                 }
 
                 picked[done - 1] = bestTrueCost;
+                boardMs[done - 1] = spent;
             }
         }
 
@@ -76,6 +86,6 @@ public static class SimulationRun
             }
         }
 
-        return new SimulationTrace(strategy.Name, picked, best);
+        return new SimulationTrace(strategy.Name, picked, best, boardMs);
     }
 }

@@ -37,17 +37,24 @@ public sealed class TableSimulator
     public Objective Objective => Truth.Objective;
 
     /// <summary>One noisy measurement of <paramref name="plan"/>, costed under the objective.</summary>
-    public EpisodeResult Measure(CandidatePlan plan)
+    public EpisodeResult Measure(CandidatePlan plan) => MeasureTimed(plan).Result;
+
+    /// <summary>
+    /// One noisy measurement, with the time the board spent running the plan once (the drawn compute and conversions in
+    /// ms, whatever the objective; 0 for a failed episode): what a search pays in board time for measuring it.
+    /// </summary>
+    public (EpisodeResult Result, double BoardMs) MeasureTimed(CandidatePlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var space = _table.Space;
         var costs = new double[plan.Count];
         long bytes = 0;
+        var boardMs = 0.0;
         for (var i = 0; i < plan.Count; i++)
         {
             if (_table.Compute(i, plan[i]) is not { } compute)
             {
-                return new EpisodeResult(plan, [], double.PositiveInfinity, i);
+                return (new EpisodeResult(plan, [], double.PositiveInfinity, i), 0);
             }
 
             var from = space.InputFormats(plan, i);
@@ -57,10 +64,12 @@ public sealed class TableSimulator
                 : Truth.ConversionMs(i, from, to) * MeanOneNoise(_estimatedConversionSigma);
             var memory = Truth.MemoryBytes(i, plan[i]);
             bytes += memory;
-            costs[i] = Objective.LayerCost(Draw(compute) + conversion, memory);
+            var ms = Draw(compute) + conversion;
+            boardMs += ms;
+            costs[i] = Objective.LayerCost(ms, memory);
         }
 
-        return new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes));
+        return (new EpisodeResult(plan, costs, costs.Sum() + Objective.PlanPenalty(bytes)), boardMs);
     }
 
     /// <summary>

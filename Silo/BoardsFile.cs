@@ -132,7 +132,7 @@ public static class BoardsFile
         if (values.TryGetValue("environment", out var env))
         {
             environment = env is YamlMappingNode variables
-                ? variables.Children.ToDictionary(v => ((YamlScalarNode)v.Key).Value ?? "", v => (v.Value as YamlScalarNode)?.Value ?? "", StringComparer.Ordinal)
+                ? EnvironmentVariables(variables, path, id)
                 : throw new BoardsFileException($"{path}:{env.Start.Line}: board '{id}': 'environment' must be a map of NAME: value");
         }
 
@@ -151,5 +151,25 @@ public static class BoardsFile
         }
 
         return board;
+    }
+
+    /// <summary>NAME: value pairs, both plain scalars, each NAME once.</summary>
+    private static Dictionary<string, string> EnvironmentVariables(YamlMappingNode variables, string path, string id)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in variables.Children)
+        {
+            if (key is not YamlScalarNode { Value: { Length: > 0 } name } || value is not YamlScalarNode { Value: var text })
+            {
+                throw new BoardsFileException($"{path}:{key.Start.Line}: board '{id}': each 'environment' entry must be NAME: value (a name and a single value)");
+            }
+
+            if (!environment.TryAdd(name, text ?? ""))
+            {
+                throw new BoardsFileException($"{path}:{key.Start.Line}: board '{id}': environment variable '{name}' is set twice");
+            }
+        }
+
+        return environment;
     }
 }

@@ -41,6 +41,7 @@ public static class DsxSiloBuilderExtensions
     {
         return builder
             .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout)
+            .ConfigureServices(services => services.AddSingleton(new BoardOptions(options.MeasurementTimeout)))
             .AddStartupTask((services, cancellationToken) => SiloStartup.RunAsync(services.GetRequiredService<IGrainFactory>(), options, cancellationToken));
     }
 }

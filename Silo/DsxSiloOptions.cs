@@ -33,6 +33,9 @@ public sealed record DsxSiloOptions
     /// <summary>The executor local boards run; null: none are registered.</summary>
     public string? ExecutorPath { get; init; }
 
+    /// <summary>The longest one executor request may take before the executor is taken for hung, killed and restarted.</summary>
+    public TimeSpan MeasurementTimeout { get; init; } = BoardOptions.Default.MeasurementTimeout;
+
     /// <summary>How long a grain call may take: a measurement of a big model, or a wait for a board, is minutes.</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromMinutes(30);
 }

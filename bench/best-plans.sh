@@ -4,6 +4,7 @@
 # model's prediction error. Each run reuses and extends the model's measurement table (bench/record-tables.sh records them).
 #   bench/best-plans.sh [MODEL...]                    (default: every zoo model)
 #   STRATEGY=qlearning EPISODES=300 TABLES=bench/tables OUT=bench/best-plans   (the defaults)
+#   TUNE_FLAGS="--no-int8"   extra dsx tune options (bench/run tunes FP32-only and INT8-allowed plans this way)
 # Per model it keeps the JSON report (OUT/MODEL.json), the best plan (OUT/MODEL.plan.json) and the log (OUT/MODEL.log).
 # Run it on a quiet machine: multi-threaded choices measured while other processes hold the cores come out many times
 # slower and too noisy for the table to trust, so fewer plans are reused and the additive model errs more.
@@ -12,6 +13,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dsx="${DSX:-$root/dsx}"
 strategy="${STRATEGY:-qlearning}"
 episodes="${EPISODES:-300}"
+read -r -a tune_flags <<<"${TUNE_FLAGS:-}"
 tables="${TABLES:-$root/bench/tables}"
 out="${OUT:-$root/bench/best-plans}"
 markdown="${MARKDOWN:-$root/bench/best-plans.md}"
@@ -27,7 +29,7 @@ rows=()
 for m in "${models[@]}"; do
   echo "== $m ($strategy, $episodes episodes)" >&2
   [ -f "$tables/$m.json" ] || echo "   no table at $tables/$m.json: every plan will be measured on the board" >&2
-  if "$dsx" tune "zoo:$m" --strategy "$strategy" --episodes "$episodes" --table "$tables/$m.json" \
+  if "$dsx" tune "zoo:$m" --strategy "$strategy" --episodes "$episodes" --table "$tables/$m.json" ${tune_flags[@]+"${tune_flags[@]}"} \
       -o "$out/$m.plan.json" --json >"$out/$m.json" 2>"$out/$m.log"; then
     rows+=("$(jq -r --arg m "$m" '
       def ms: if . == null then "-" else (. * 100 | round / 100 | tostring) end;

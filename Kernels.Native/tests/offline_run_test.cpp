@@ -76,6 +76,33 @@ TEST_F(OfflineRun, ACrashNamesTheLayerAndPrimitiveThatWereRunning) {
     EXPECT_NE(r.output.find("no primitive 'fault_crash'"), std::string::npos) << r.output;
 }
 
+TEST_F(OfflineRun, AHangingPrimitiveRunsUntilKilledAndFaultsCanBeChosenOneByOne) {
+    std::ofstream(dir + "/hang.json") << R"({"layers": {"n3": {"primitive": "fault_hang"}}})";
+    // timeout(1) exits 124 when it had to stop the command: the run was still hanging after 2 s.
+    Result r = run_with_env("DSX_EXECUTOR_FAULTS=fault_hang timeout 2", "run --model " + dir + "/m.dsxm --plan " + dir + "/hang.json --repeats 1");
+    EXPECT_EQ(r.status, 124) << r.output;
+    // Naming one fault registers that one only.
+    std::ofstream(dir + "/crash.json") << R"({"layers": {"n3": {"primitive": "fault_crash"}}})";
+    r = run_with_env("DSX_EXECUTOR_FAULTS=fault_hang", "run --model " + dir + "/m.dsxm --plan " + dir + "/crash.json --repeats 1");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("no primitive 'fault_crash'"), std::string::npos) << r.output;
+}
+
+TEST_F(OfflineRun, InjectedNoiseSlowsTheSecondRunByTheWholeFactor) {
+    // The second timed run is slowed 1 + 4 = 5 times: max is well above min whatever the machine's own jitter.
+    Result r = run_with_env("DSX_EXECUTOR_NOISE=4", "run --model " + dir + "/m.dsxm --plan " + dir + "/p.json --repeats 2 --warmup 1");
+    ASSERT_EQ(r.status, 0) << r.output;
+    double min = 0, median = 0, max = 0;
+    auto at = r.output.find("end-to-end:");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    ASSERT_EQ(std::sscanf(r.output.c_str() + at, "end-to-end: min %lf ms, median %lf ms, max %lf ms", &min, &median, &max), 3) << r.output;
+    EXPECT_GT(max, 2 * min) << r.output;
+
+    r = run_with_env("DSX_EXECUTOR_NOISE=lots", "run --model " + dir + "/m.dsxm --plan " + dir + "/p.json --repeats 1");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("ignoring DSX_EXECUTOR_NOISE='lots'"), std::string::npos) << r.output;
+}
+
 TEST_F(OfflineRun, UsageErrorsExitTwo) {
     EXPECT_EQ(run("--no-such-flag").status, 2);
     EXPECT_EQ(run("run --plan x.json").status, 2);

@@ -6,6 +6,7 @@
 
 #include "executor/frame_io.h"
 #include "executor/npy.h"
+#include "dsx/error.h"
 #include "executor/server.h"
 #include "graph_builder.h"
 
@@ -170,6 +171,66 @@ TEST_F(TokenWire, WrongTokenIsRefusedAndTheConnectionClosed) {
 }
 
 TEST_F(TokenWire, RightTokenIsAccepted) { EXPECT_TRUE(hello(1, "s3cret").has_hello()); }
+
+TEST_F(TokenWire, ARequestBeforeHelloIsRefusedAndTheConnectionClosed) {
+    wire::Response r = ping(4);
+    ASSERT_TRUE(r.has_error());
+    EXPECT_EQ(r.error().code(), wire::HANDSHAKE_REQUIRED);
+    server_thread_.join();
+    EXPECT_EQ(end_, Server::End::Refused);
+    server_thread_ = std::thread([] {});
+}
+
+TEST_F(TokenWire, GarbageInsteadOfHelloGetsNoFurther) {
+    wire::Response r = raw("not a request");
+    ASSERT_TRUE(r.has_error());
+    EXPECT_EQ(r.error().code(), wire::MALFORMED_FRAME);
+    r = ping(5);
+    EXPECT_EQ(r.error().code(), wire::HANDSHAKE_REQUIRED);
+    server_thread_.join();
+    EXPECT_EQ(end_, Server::End::Refused);
+    server_thread_ = std::thread([] {});
+}
+
+wire::Request load_request(const wire::Graph& graph) {
+    wire::Request load;
+    load.set_id(2);
+    load.mutable_load_model()->set_hash("big");
+    *load.mutable_load_model()->mutable_graph() = graph;
+    return load;
+}
+
+TEST_F(Wire, ShapesWhoseSizeOverflowsAreRefusedAsBadModel) {
+    hello();
+    wire::Graph g = small_network();
+    g.mutable_inputs(0)->set_shape(2, int64_t{1} << 40);
+    g.mutable_inputs(0)->set_shape(3, int64_t{1} << 40);
+    wire::Response r = call(load_request(g));
+    ASSERT_TRUE(r.has_error()) << r.DebugString();
+    EXPECT_EQ(r.error().code(), wire::BAD_MODEL);
+    EXPECT_NE(r.error().message().find("elements"), std::string::npos) << r.error().message();
+    EXPECT_TRUE(ping(3).has_pong());
+}
+
+TEST(ModelSize, AModelOverTheLimitIsRefusedBeforeAnyAllocation) {
+    Session::Options options;
+    options.max_model_bytes = 1 << 20;
+    Session session(options);
+    wire::Graph g = small_network();
+    g.mutable_inputs(0)->set_shape(2, 1024);  // about 3072 x 1024 floats per activation: tens of MiB
+    g.mutable_inputs(0)->set_shape(3, 1024);
+    try {
+        session.load(load_request(g).load_model());
+        FAIL() << "loaded";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::BadModel);
+        EXPECT_NE(std::string(e.what()).find("--max-model-mb"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(session.model("big"), Error);
+    options.max_model_bytes = size_t{4096} << 20;
+    Session roomy(options);
+    EXPECT_EQ(roomy.load(load_request(g).load_model()).hash(), "big");
+}
 
 TEST(Tokens, ComparisonIsExact) {
     EXPECT_TRUE(tokens_equal("abc", "abc"));

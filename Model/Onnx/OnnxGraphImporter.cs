@@ -16,6 +16,9 @@ internal sealed class OnnxGraphImporter
     public const int MinOpset = 11;
     public const int MaxOpset = 17;
 
+    /// <summary>The largest tensor imported, in elements: as the executor's own limit (model.cpp).</summary>
+    public const long MaxTensorElements = int.MaxValue;
+
     public static readonly IReadOnlyList<string> SupportedOps =
     [
         "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten",
@@ -82,6 +85,25 @@ internal sealed class OnnxGraphImporter
     }
 
     private string NodeLabel => $"'{_name}' ({_node.OpType}, #{_index})";
+
+    /// <summary>
+    /// Refuses a tensor over <see cref="MaxTensorElements"/> (or whose element count overflows): no board could hold it,
+    /// and the executor would only fail later, and less clearly, allocating it.
+    /// </summary>
+    private void CheckSize(string what, long[] shape)
+    {
+        var elements = 1L;
+        foreach (var d in shape.Where(d => d > 0))
+        {
+            elements = elements <= MaxTensorElements / d ? elements * d : long.MaxValue;
+        }
+
+        if (elements > MaxTensorElements)
+        {
+            throw Fail($"{what} has shape {TensorMath.Format(shape)}, over {MaxTensorElements} elements (8 GiB of float32), more than any board holds. " +
+                "Check the model's shapes (or the --input-shape given).");
+        }
+    }
 
     private OnnxImportException Fail(string problem) => new(_source, _index < 0 ? null : NodeLabel, problem);
 
@@ -166,6 +188,7 @@ internal sealed class OnnxGraphImporter
                 shape = StaticShape(input, tensorType);
             }
 
+            CheckSize($"graph input '{input.Name}'", shape);
             _shapes[input.Name] = shape;
             _valueNames.Add(input.Name);
             var info = new ValueInfo { Name = input.Name };
@@ -1222,6 +1245,7 @@ internal sealed class OnnxGraphImporter
 
     private Node Emit(OpType op, string output, long[] shape, params string[] inputs)
     {
+        CheckSize($"output '{output}'", shape);
         var node = new Node { Name = _name, Op = op, Output = output };
         node.Inputs.Add(inputs);
         _graph.Nodes.Add(node);

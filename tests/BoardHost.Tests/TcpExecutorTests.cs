@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Dsx.Model;
 
@@ -70,7 +73,42 @@ public sealed partial class TcpExecutorTests
         Assert.True(executor.HasExited);
     }
 
-    [GeneratedRegex(@"listening on [^:\s]+:(\d+)")]
+    [ExecutorFact]
+    public async Task Without_a_host_it_listens_on_loopback_only()
+    {
+        await using var listener = await ListeningExecutor.StartAsync(Token, listen: "0");
+
+        Assert.Equal("127.0.0.1", listener.Host);
+        await using (var executor = await ExecutorProcess.StartAsync(ExecutorLaunch.Tcp("127.0.0.1", listener.Port, Token), Options))
+        {
+            await executor.PingAsync();
+        }
+
+        foreach (var address in NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)))
+        {
+            using var tcp = new TcpClient(address.AddressFamily);
+            await Assert.ThrowsAnyAsync<SocketException>(() => tcp.ConnectAsync(address, listener.Port));
+        }
+    }
+
+    [ExecutorFact]
+    public async Task Listening_without_a_token_is_refused()
+    {
+        var start = new ProcessStartInfo(ExecutorLocator.Locate()) { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add("--listen");
+        start.ArgumentList.Add("127.0.0.1:0");
+        start.Environment.Remove("DSX_EXECUTOR_TOKEN");
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--listen needs --token", await stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"listening on ([^:\s]+):(\d+)")]
     private static partial Regex ListeningLine();
 
     /// <summary>dsx-executor --listen as a child process of the test; killed on disposal.</summary>
@@ -78,15 +116,20 @@ public sealed partial class TcpExecutorTests
     {
         private readonly Process _process;
 
-        private ListeningExecutor(Process process, int port)
+        private ListeningExecutor(Process process, string host, int port)
         {
             _process = process;
+            Host = host;
             Port = port;
         }
 
+        /// <summary>The address it says it listens on.</summary>
+        public string Host { get; }
+
         public int Port { get; }
 
-        public static async Task<ListeningExecutor> StartAsync(string token)
+        /// <param name="listen">The --listen value, [HOST:]PORT.</param>
+        public static async Task<ListeningExecutor> StartAsync(string token, string listen = "127.0.0.1:0")
         {
             var startInfo = new ProcessStartInfo(ExecutorLocator.Locate())
             {
@@ -94,7 +137,7 @@ public sealed partial class TcpExecutorTests
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
             };
-            foreach (var argument in new[] { "--listen", "127.0.0.1:0", "--token", token })
+            foreach (var argument in new[] { "--listen", listen, "--token", token })
             {
                 startInfo.ArgumentList.Add(argument);
             }
@@ -112,7 +155,7 @@ public sealed partial class TcpExecutorTests
                         // Keep draining stderr so the listener never blocks on a full pipe.
                         _ = process.StandardError.ReadToEndAsync();
                         _ = process.StandardOutput.ReadToEndAsync();
-                        return new ListeningExecutor(process, int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+                        return new ListeningExecutor(process, match.Groups[1].Value, int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
                     }
                 }
 

@@ -38,6 +38,21 @@ public sealed class TuneCommandTests : IDisposable
     }
 
     [ExecutorFact]
+    public async Task On_a_noisy_board_the_best_plan_is_never_declared_on_one_measurement()
+    {
+        // The executor slows its timed runs by up to 4x (DSX_EXECUTOR_NOISE): every measurement spreads far beyond the
+        // trust policy's 25%, so the best is measured again until the policy's noisy-repeat limit (3) trusts it.
+        var (exitCode, stdout, stderr) = await RunDsxAsync(
+            new Dictionary<string, string> { ["DSX_EXECUTOR_NOISE"] = "3" },
+            "tune", "zoo:tiny_cnn", "--episodes", "3", "--final-rounds", "0", "--json");
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr:\n{stderr}");
+        using var report = JsonDocument.Parse(stdout);
+        Assert.True(report.RootElement.GetProperty("best").GetProperty("measurements").GetInt32() >= 3, stdout);
+        Assert.Contains("is noisy", stderr, StringComparison.Ordinal);
+    }
+
+    [ExecutorFact]
     public async Task A_table_of_another_model_is_refused_with_exit_code_2()
     {
         var table = Path.Combine(_folder, "tiny_cnn.json");
@@ -78,9 +93,17 @@ public sealed class TuneCommandTests : IDisposable
         Assert.Contains("cat.npy: shape [1x2x3] does not match the model input", stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunDsxAsync(params string[] arguments)
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunDsxAsync(params string[] arguments) =>
+        RunDsxAsync(new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunDsxAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dsx.dll"));
         foreach (var argument in arguments)
         {

@@ -302,6 +302,73 @@ public sealed class ExplorationTests
     }
 
     [Fact]
+    public async Task A_choice_that_failed_in_its_layer_is_marked_in_the_table_and_never_measured_again()
+    {
+        var board = Board();
+        board.Failing.Add((1, 2));
+        var crashing = new CandidatePlan([0, 2, 0]);
+        var strategy = new ScriptedStrategy(crashing, Aaa, new CandidatePlan([1, 2, 1]));
+        var table = Table();
+
+        var result = await Run(table, strategy, board, Settings(3));
+
+        Assert.Equal("refused", table.Failure(1, 2));
+        Assert.Equal(1, table.FailingLayer(new CandidatePlan([1, 2, 1])));
+        Assert.Single(board.Measured, p => p[1] == 2);
+        // The third plan shares the failing choice: it fails at once, at that layer, without the board.
+        Assert.Equal(1, strategy.Observed[2].FailedLayer);
+        Assert.Equal(1, result.Failures);
+        Assert.Equal(["l1:xnnpack/NHWC/INT8/t1"], table.FailingChoices());
+        Assert.Equal(table.FailingChoices(), MeasurementTable.Parse(table.ToJson()).FailingChoices());
+    }
+
+    [Fact]
+    public async Task A_later_exploration_of_the_kind_never_proposes_a_failing_choice_and_skips_seeds_that_use_it()
+    {
+        var table = Table();
+        table.MarkFailing(1, 2, "crashed (signal 11) in layer 'l1' running primitive 'xnnpack'");
+        var space = Space.Without(table.FailingChoices());
+        var board = Board();
+        var strategy = new RandomSearch(space, 3);
+
+        await new Exploration(table, space, strategy, board, Settings(30) with { SeedPlans = [Ccc, Aaa] }, clock: () => 1000).RunAsync();
+
+        Assert.Equal(2, space.Layers[1].Choices.Count);
+        Assert.NotEmpty(board.Measured);
+        Assert.All(board.Measured, plan => Assert.NotEqual(2, plan[1]));
+        Assert.Equal(Aaa, board.Measured[0]);
+        Assert.Throws<InvalidOperationException>(() => Space.Without(["l0:gemm_neon/NCHW/FP32/t1", "l0:xnnpack/NHWC/FP32/t1", "l0:xnnpack/NHWC/INT8/t1"]));
+    }
+
+    [Fact]
+    public async Task On_a_noisy_board_the_best_is_measured_again_until_its_timing_is_trusted()
+    {
+        var noisy = new FakeBoard(Space, (_, c) => c == Nchw ? 3 : c == Nhwc ? 2 : 1) { Noisy = true };
+
+        var result = await Run(Table(), new ScriptedStrategy(Bbb), noisy, Settings(1));
+
+        Assert.Equal(Bbb, result.Best!.Plan);
+        Assert.Equal(TrustPolicy.Default.NoisyRepeats, result.Best.Measurements);
+        Assert.Equal(TrustPolicy.Default.NoisyRepeats, noisy.Measured.Count(p => p == Bbb));
+
+        // A steady board's one measurement is enough.
+        var steady = Board();
+        Assert.Equal(1, (await Run(Table(), new ScriptedStrategy(Bbb), steady, Settings(1))).Best!.Measurements);
+    }
+
+    [Fact]
+    public async Task A_noisy_layer_timing_is_measured_again_before_the_table_answers_for_it()
+    {
+        var noisy = new FakeBoard(Space, (_, c) => c == Nchw ? 3 : c == Nhwc ? 2 : 1) { Noisy = true };
+
+        var result = await Run(Table(), new ScriptedStrategy(Aaa), noisy, Settings(5));
+
+        // Measured until NoisyRepeats samples (spread 100% > 25%), then answered from the table.
+        Assert.Equal(TrustPolicy.Default.NoisyRepeats, noisy.Measured.Count);
+        Assert.Equal(5 - TrustPolicy.Default.NoisyRepeats, result.TableHits);
+    }
+
+    [Fact]
     public async Task Without_int8_the_strategy_searches_the_fp32_space_and_plans_are_translated()
     {
         var fp32 = Space.WithoutInt8();

@@ -5,7 +5,8 @@ namespace Dsx.Search.Tests;
 /// <summary>
 /// A board for the exploration loop's tests: each choice of a layer costs a fixed time (conversions 0.5 ms each), the
 /// end-to-end time is the per-layer sum plus <see cref="EndToEndBonusMs"/> for plans it lists, INT8 plans' outputs are
-/// off the FP32 ones by <see cref="Int8Error"/>, and a choice listed in <see cref="Failing"/> fails naming its layer.
+/// off the FP32 ones by <see cref="Int8Error"/>, a choice listed in <see cref="Failing"/> fails naming its layer, and a
+/// <see cref="Noisy"/> board's slowest run of every timing takes twice its median (a spread of 100%).
 /// It counts what it was asked.
 /// </summary>
 internal sealed class FakeBoard(SearchSpace space, Func<int, LayerChoice, double> computeMs) : IPlanMeasurer
@@ -19,6 +20,8 @@ internal sealed class FakeBoard(SearchSpace space, Func<int, LayerChoice, double
     public HashSet<(int Layer, int Choice)> Failing { get; } = [];
 
     public bool NameFailedLayer { get; init; } = true;
+
+    public bool Noisy { get; init; }
 
     /// <summary>How far an INT8 plan's scores move: a fraction of the reference's, plus a swap of the top two classes when top-1 is to flip.</summary>
     public double Int8Error { get; set; }
@@ -79,5 +82,5 @@ internal sealed class FakeBoard(SearchSpace space, Func<int, LayerChoice, double
         return Task.FromResult(PlanOutputs.Success(rows));
     }
 
-    private static Timing Timing(double ms) => new() { MinMs = ms, MedianMs = ms, MaxMs = ms };
+    private Timing Timing(double ms) => new() { MinMs = ms, MedianMs = ms, MaxMs = Noisy ? 2 * ms : ms };
 }

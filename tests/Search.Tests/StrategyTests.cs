@@ -84,23 +84,26 @@ public sealed class StrategyTests
     }
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, false)]
-    [InlineData(true, true)]
-    public void Q_learning_finds_the_dp_optimum_of_a_small_noise_free_table(bool estimateConversions, bool averageRewards)
+    [InlineData(true, false, 0.0)]
+    [InlineData(false, false, 0.0)]
+    [InlineData(true, true, 0.0)]
+    [InlineData(true, false, 0.2)]
+    [InlineData(true, true, 0.5)]
+    public void Q_learning_finds_the_dp_optimum_of_a_small_noise_free_table(bool estimateConversions, bool averageRewards, double blockMoveRate)
     {
         var random = new SplitMix64(11);
         var table = RandomProblems.Table(random, RandomProblems.Space(random, 8, branches: true));
         var optimum = new ExactDp(table).Solve(Objective.Latency);
         var simulator = new TableSimulator(table, Objective.Latency, 1, measuredNoise: false);
-        var q = new QLearningStrategy(table.Space, 1, 400, new QLearningOptions(EstimateConversions: estimateConversions, AverageRewards: averageRewards));
+        var q = new QLearningStrategy(table.Space, 1, 400, new QLearningOptions(EpsilonFloor: 0.05, EstimateConversions: estimateConversions, AverageRewards: averageRewards, BlockMoveRate: blockMoveRate));
 
         var trace = SimulationRun.Execute(q, simulator, 400);
         var next = q.Propose(20);
 
         Assert.Equal(optimum.Cost, trace.PickedTrueCost[^1], 9);
-        // Once epsilon is at its floor (0.05 per layer) the policy mostly exploits what it learned: the optimum.
-        Assert.InRange(next.Count(p => Math.Abs(simulator.Truth.Predict(p).Cost - optimum.Cost) < 1e-9), 10, 20);
+        // Once epsilon is at its floor (0.05 per layer) the policy mostly exploits what it learned: the optimum (less
+        // often with block moves, which leave the greedy plan in a block of layers).
+        Assert.InRange(next.Count(p => Math.Abs(simulator.Truth.Predict(p).Cost - optimum.Cost) < 1e-9), blockMoveRate > 0 ? 5 : 10, 20);
     }
 
     [Fact]

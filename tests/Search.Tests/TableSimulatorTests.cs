@@ -65,4 +65,48 @@ public sealed class TableSimulatorTests
         Assert.True(trace.PickedTrueCost.Zip(trace.PickedTrueCost.Skip(1)).All(p => p.Second <= p.First));
         Assert.Equal(simulator.Truth.Predict(trace.Picked!).Cost, trace.PickedTrueCost[^1]);
     }
+
+    [Fact]
+    public void Board_time_counts_each_distinct_plan_once_at_its_measured_time()
+    {
+        var random = new SplitMix64(8);
+        var table = RandomProblems.Table(random, RandomProblems.Space(random, 4, branches: false));
+        var simulator = new TableSimulator(table, Objective.Weighted(0.5), 1, measuredNoise: false);
+        var plan = RandomProblems.AllPlans(table.Space).First();
+        // A strategy that proposes one plan over and over: the board runs it once, later episodes are table answers.
+        var trace = SimulationRun.Execute(new RepeatingStrategy(plan), simulator, 5);
+
+        // Under a weighted objective the cost carries a memory term; board time is the plan's milliseconds only.
+        var ms = new TableSimulator(table, Objective.Latency, 1, measuredNoise: false).Truth.Predict(plan).Cost;
+        Assert.All(trace.BoardMs, b => Assert.Equal(ms, b, 9));
+        Assert.True(simulator.Truth.Predict(plan).Cost > ms);
+    }
+
+    [Fact]
+    public void A_search_reaches_the_target_only_from_where_its_pick_stays_within_it()
+    {
+        var trace = new SimulationTrace("test", [double.NaN, 120, 100.5, 103, 100.9, 100], null, [0, 1, 2, 3, 4, 5]);
+
+        Assert.Equal(5, trace.EpisodesToReach(100, 0.01));
+        Assert.Equal(3, trace.EpisodesToReach(100, 0.05));
+        Assert.Equal(6, trace.EpisodesToReach(100, 0));
+        Assert.Null(new SimulationTrace("test", [100, 102], null, [0, 1]).EpisodesToReach(100, 0.01));
+    }
+
+    private sealed class RepeatingStrategy(CandidatePlan plan) : ISearchStrategy
+    {
+        public string Name => "repeat";
+
+        public IReadOnlyList<CandidatePlan> Propose(int count) => [.. Enumerable.Repeat(plan, count)];
+
+        public void Observe(IReadOnlyList<EpisodeResult> results)
+        {
+        }
+
+        public byte[] SaveState() => [];
+
+        public void RestoreState(byte[] state)
+        {
+        }
+    }
 }

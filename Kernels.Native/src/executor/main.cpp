@@ -47,6 +47,7 @@ Usage:
 Options:
   --emulated            report timings as emulated (set automatically under qemu)
   --max-frame-mb N      largest request frame accepted, in MiB (default 1024)
+  --max-model-mb N      largest model loaded, weights plus every activation as float32, in MiB (default 4096)
   --help, --version
 )";
 
@@ -67,7 +68,7 @@ struct Args {
 
 Args parse(int argc, char** argv, int first) {
     static const std::vector<std::string> kFlags = {"--stdio", "--emulated", "--help", "--version"};
-    static const std::vector<std::string> kValues = {"--listen", "--token",  "--max-frame-mb", "--model", "--plan",
+    static const std::vector<std::string> kValues = {"--listen", "--token",  "--max-frame-mb", "--max-model-mb", "--model", "--plan",
                                                      "--input",  "--output", "--repeats",      "--warmup", "--seed"};
     Args a;
     for (int i = first; i < argc; ++i) {
@@ -247,6 +248,7 @@ int main_impl(int argc, char** argv) {
     }
     Session::Options options;
     options.emulated = a.has("--emulated") || running_under_emulation();
+    options.max_model_bytes = static_cast<size_t>(to_int(a, "--max-model-mb", 4096, 1, 1 << 20)) << 20;
     Session session(options);
     const size_t max_frame = static_cast<size_t>(to_int(a, "--max-frame-mb", 1024, 1, 4095)) << 20;
     if (offline) return run_offline(session, a);

@@ -46,14 +46,31 @@ std::vector<int64_t> broadcast(const std::vector<int64_t>& a, const std::vector<
 
 int normalize_axis(int axis, int rank) { return axis < 0 ? axis + rank : axis; }
 
+// The element count of `d`, or -1 when a dimension is negative or the count is over kMaxTensorElements (overflow-safe:
+// every later size computation may then multiply freely).
+int64_t checked_elements(const std::vector<int64_t>& d) {
+    int64_t n = 1;
+    for (int64_t x : d) {
+        if (x < 0 || (x > 0 && n > kMaxTensorElements / x)) return -1;
+        n *= x;
+    }
+    return n;
+}
+
+// Kernel, stride, pad and dilation values beyond any real network; bounding them keeps window arithmetic in range.
+constexpr int kMaxWindow = 1 << 16;
+
 }  // namespace
 
 Model::Model(const wire::Graph& graph) : name_(graph.name()) {
     for (const auto& t : graph.initializers()) {
         Weights w;
         w.dims.assign(t.dims().begin(), t.dims().end());
-        int64_t n = product(w.dims);
-        if (n < 0 || static_cast<size_t>(n) * 4 != t.float_data().size())
+        const int64_t n = checked_elements(w.dims);
+        if (n <= 0)
+            throw Error(ErrorCode::BadModel, "initializer '" + t.name() + "' has dims " + dims_str(w.dims) + "; each must be positive, with at most " +
+                                                 std::to_string(kMaxTensorElements) + " elements in all");
+        if (static_cast<size_t>(n) * 4 != t.float_data().size())
             throw Error(ErrorCode::BadModel, "initializer '" + t.name() + "' has dims " + dims_str(w.dims) + " but " +
                                                  std::to_string(t.float_data().size()) + " bytes of float32 data");
         w.data.resize(static_cast<size_t>(n));
@@ -67,6 +84,8 @@ Model::Model(const wire::Graph& graph) : name_(graph.name()) {
         v.graph_input = true;
         if (v.dims.empty() || std::any_of(v.dims.begin(), v.dims.end(), [](int64_t d) { return d <= 0; }))
             throw Error(ErrorCode::BadModel, "graph input '" + v.name + "' has shape " + dims_str(v.dims) + "; every dimension must be known and positive");
+        if (checked_elements(v.dims) < 0)
+            throw Error(ErrorCode::BadModel, "graph input '" + v.name + "' has shape " + dims_str(v.dims) + ", over " + std::to_string(kMaxTensorElements) + " elements");
         if (value_by_name_.count(v.name)) throw Error(ErrorCode::BadModel, "graph input '" + v.name + "' is declared twice");
         value_by_name_[v.name] = static_cast<int>(values_.size());
         inputs_.push_back(static_cast<int>(values_.size()));
@@ -97,6 +116,12 @@ int Model::value_index(const std::string& name) const {
 size_t Model::weight_bytes() const {
     size_t total = 0;
     for (const auto& [name, w] : weights_) total += w.data.size() * sizeof(float);
+    return total;
+}
+
+size_t Model::footprint_bytes() const {
+    size_t total = weight_bytes();
+    for (const Value& v : values_) total += static_cast<size_t>(product(v.dims)) * sizeof(float);
     return total;
 }
 
@@ -137,9 +162,10 @@ void Model::add_node(const wire::Node& wn, int index) {
                      dil = ints(wn.dilations(), {1, 1});
     if (strides.size() != 2 || pads.size() != 4 || dil.size() != 2 || (!kernel.empty() && kernel.size() != 2))
         throw Error(ErrorCode::BadModel, "node '" + wn.name() + "': kernel/strides/dilations need 2 values and pads 4 (top, left, bottom, right)", wn.name());
-    if (std::any_of(strides.begin(), strides.end(), [](int v) { return v < 1; }) || std::any_of(dil.begin(), dil.end(), [](int v) { return v < 1; }) ||
-        std::any_of(pads.begin(), pads.end(), [](int v) { return v < 0; }))
-        throw Error(ErrorCode::BadModel, "node '" + wn.name() + "': strides and dilations must be >= 1 and pads >= 0", wn.name());
+    auto within = [](const std::vector<int>& v, int lo) { return std::all_of(v.begin(), v.end(), [lo](int x) { return x >= lo && x <= kMaxWindow; }); };
+    if (!within(strides, 1) || !within(dil, 1) || !within(pads, 0) || !within(kernel, 1))
+        throw Error(ErrorCode::BadModel, "node '" + wn.name() + "': kernel, strides and dilations must be 1 to " + std::to_string(kMaxWindow) + " and pads 0 to " +
+                                             std::to_string(kMaxWindow), wn.name());
     s.window.sh = strides[0];
     s.window.sw = strides[1];
     s.window.pt = pads[0];
@@ -211,6 +237,7 @@ void Model::infer(GraphNode& node, const wire::Node& wn) {
             need_rank(0, 4);
             const auto& w = s.weight_dims;
             if (w.size() != 4) fail(ErrorCode::ShapeMismatch, "weight " + dims_str(w) + " must be OIHW");
+            if (w[2] < 1 || w[3] < 1 || w[2] > kMaxWindow || w[3] > kMaxWindow) fail(ErrorCode::ShapeMismatch, "weight " + dims_str(w) + " has an impossible kernel size");
             if (wn.kernel_size() == 2 && (wn.kernel(0) != w[2] || wn.kernel(1) != w[3]))
                 fail(ErrorCode::ShapeMismatch, "kernel attribute does not match weight " + dims_str(w));
             s.window.kh = static_cast<int>(w[2]);
@@ -297,8 +324,8 @@ void Model::infer(GraphNode& node, const wire::Node& wn) {
                 if (d == -1) {
                     if (inferred >= 0) fail(ErrorCode::BadModel, "shape has more than one -1");
                     inferred = i;
-                } else {
-                    known *= d;
+                } else if (d < 0 || __builtin_mul_overflow(known, d, &known)) {
+                    fail(ErrorCode::BadModel, "shape " + std::to_string(d) + " at position " + std::to_string(i) + " is not a size, 0 or -1");
                 }
                 out.push_back(d);
             }
@@ -322,6 +349,7 @@ void Model::infer(GraphNode& node, const wire::Node& wn) {
     }
     for (int64_t d : out)
         if (d <= 0) fail(ErrorCode::ShapeMismatch, "output shape " + dims_str(out) + " is empty (input " + dims_str(in(0)) + ")");
+    if (checked_elements(out) < 0) fail(ErrorCode::ShapeMismatch, "output shape " + dims_str(out) + " is over " + std::to_string(kMaxTensorElements) + " elements");
     values_[node.output].dims = out;
 }
 

@@ -10,6 +10,9 @@
 
 namespace dsx {
 
+// The largest tensor a model may hold, in elements (8 GiB of float32): bounds every size computed from a graph.
+constexpr int64_t kMaxTensorElements = (int64_t{1} << 31) - 1;
+
 struct Value {
     std::string name;
     std::vector<int64_t> dims;  // logical; NCHW for rank 4
@@ -44,6 +47,8 @@ public:
     const std::vector<int>& outputs() const { return outputs_; }
     int value_index(const std::string& name) const;
     size_t weight_bytes() const;
+    // Weights plus every value held as float32: what running the model needs at least, before any plan's layouts.
+    size_t footprint_bytes() const;
 
 private:
     const Weights* weights(const std::string& name, const GraphNode& node, bool required) const;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -41,6 +43,30 @@ wire::Timing summarize(std::vector<double> seconds) {
 
 int64_t unix_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// DSX_EXECUTOR_NOISE=F (reliability tests): every timed run of a Measure is slowed by a factor from 1 to 1 + F,
+// like a board whose other tenants come and go. The first run is left alone and the second gets the full 1 + F, so
+// any measurement of two or more runs is as noisy as asked; the rest are random, so medians move between measurements.
+double timing_noise() {
+    static const double noise = [] {
+        const char* v = std::getenv("DSX_EXECUTOR_NOISE");
+        if (!v) return 0.0;
+        char* end = nullptr;
+        const double f = std::strtod(v, &end);
+        if (end == v || *end != '\0' || !(f >= 0.0)) {
+            std::fprintf(stderr, "dsx-executor: ignoring DSX_EXECUTOR_NOISE='%s' (expected a fraction >= 0, e.g. 0.5)\n", v);
+            return 0.0;
+        }
+        return f;
+    }();
+    return noise;
+}
+
+double noise_factor(double noise, int run, std::mt19937_64& rng) {
+    if (noise <= 0.0 || run == 0) return 1.0;
+    if (run == 1) return 1.0 + noise;
+    return 1.0 + noise * std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 bool plan_uses_int8(const wire::Plan& plan) {
@@ -125,6 +151,9 @@ wire::LoadModelReply Session::load(const wire::LoadModel& request) {
     LoadedModel m;
     m.hash = request.hash();
     m.model = std::make_unique<Model>(request.graph());
+    if (const size_t need = m.model->footprint_bytes(); need > options_.max_model_bytes)
+        throw Error(ErrorCode::BadModel, "model '" + m.model->name() + "' needs " + std::to_string(need >> 20) + " MiB (weights and activations), over this executor's limit of " +
+                                             std::to_string(options_.max_model_bytes >> 20) + " MiB (--max-model-mb)");
     reply.set_nodes(static_cast<int>(m.model->nodes().size()));
     models_.push_front(std::move(m));
     while (models_.size() > options_.max_models) models_.pop_back();
@@ -213,8 +242,8 @@ wire::DesignSpaceReply Session::describe_space(const wire::DescribeSpace& reques
 wire::MeasureReply Session::measure(const wire::Measure& request) {
     LoadedModel& m = model(request.model_hash());
     const Model& model = *m.model;
-    if (request.warmup() < 0 || request.repeats() < 0 || request.repeats() > 100000)
-        throw Error(ErrorCode::BadPlan, "warmup must be >= 0 and repeats between 1 and 100000");
+    if (request.warmup() < 0 || request.warmup() > options_.max_runs || request.repeats() < 0 || request.repeats() > options_.max_runs)
+        throw Error(ErrorCode::BadPlan, "warmup must be 0 to " + std::to_string(options_.max_runs) + " and repeats 1 to " + std::to_string(options_.max_runs));
     const int repeats = request.repeats() > 0 ? request.repeats() : 5;
     reset_peak_rss();
     const QuantTable* quant = plan_uses_int8(request.plan()) ? &calibration(m) : nullptr;
@@ -241,15 +270,18 @@ wire::MeasureReply Session::measure(const wire::Measure& request) {
     const size_t n_nodes = model.nodes().size();
     std::vector<std::vector<double>> compute(n_nodes), conversion(n_nodes), total(n_nodes);
     std::vector<double> end_to_end;
+    const double noise = timing_noise();
+    std::mt19937_64 noise_rng(static_cast<uint64_t>(unix_ns()));
     wire::MeasureReply reply;
     reply.set_start_unix_ns(unix_ns());
     for (int r = 0; r < repeats; ++r) {
         RunTimes t = plan.run(ptrs);
-        end_to_end.push_back(t.total);
+        const double f = noise_factor(noise, r, noise_rng);
+        end_to_end.push_back(t.total * f);
         for (size_t i = 0; i < n_nodes; ++i) {
-            compute[i].push_back(t.compute[i]);
-            conversion[i].push_back(t.conversion[i]);
-            total[i].push_back(t.compute[i] + t.conversion[i]);
+            compute[i].push_back(t.compute[i] * f);
+            conversion[i].push_back(t.conversion[i] * f);
+            total[i].push_back((t.compute[i] + t.conversion[i]) * f);
         }
     }
     reply.set_end_unix_ns(unix_ns());

@@ -22,6 +22,11 @@ public:
     struct Options {
         bool emulated = false;
         size_t max_models = 8;  // least recently used models beyond this are dropped
+        // A model needing more (weights + every activation as float32) is refused at LoadModel, before any allocation
+        // its shapes imply: --max-model-mb.
+        size_t max_model_bytes = size_t{4096} << 20;
+        // Most warm-up runs, and most timed runs, one Measure may ask for.
+        int max_runs = 100000;
     };
     explicit Session(Options options) : options_(options) {}
 

@@ -26,7 +26,8 @@ internal sealed class DsxTestCluster : IAsyncDisposable
 
     public IBoardFarmGrain Farm => Client.GetGrain<IBoardFarmGrain>(0);
 
-    public static async Task<DsxTestCluster> StartAsync(int localBoards)
+    /// <param name="measurementTimeout">How long a board request may run before its executor is taken for hung (null: the default).</param>
+    public static async Task<DsxTestCluster> StartAsync(int localBoards, TimeSpan? measurementTimeout = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "dsx-cluster-tests", Guid.NewGuid().ToString("N"));
         var options = new DsxSiloOptions
@@ -34,6 +35,7 @@ internal sealed class DsxTestCluster : IAsyncDisposable
             DatabasePath = Path.Combine(folder, "dsx.db"),
             LocalBoards = localBoards,
             ExecutorPath = ExecutorLocator.Locate(),
+            MeasurementTimeout = measurementTimeout ?? BoardOptions.Default.MeasurementTimeout,
         };
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) => silo.AddDsx(options));

@@ -102,6 +102,10 @@ public sealed class ExplorationClusterTests
         var broken = Assert.Single(await cluster.Farm.ListAsync(), b => b.Registration.Id == "broken");
         Assert.Equal(BoardState.Quarantined, broken.State);
         Assert.True(broken.Failures >= FarmScheduler.QuarantineAfter);
+        // Its leases went back to the queue: it holds none, measured nothing, and no episode failed for it.
+        Assert.Null(broken.Exploration);
+        Assert.Equal(0, broken.Measurements);
+        Assert.Equal(0, summary.Failures);
         Assert.Contains("/nonexistent/dsx-executor", broken.LastError, StringComparison.Ordinal);
         Assert.All(await cluster.MeasurementsAsync(hash), m => Assert.Equal("local-0", m.Board));
     }

@@ -66,6 +66,45 @@ public sealed class FarmSchedulerTests
     }
 
     [Fact]
+    public async Task A_board_gone_for_good_gives_back_every_lease_it_failed_and_the_other_board_finishes_the_work()
+    {
+        var farm = new FarmScheduler(T0);
+        farm.Add(Board("gone"));
+        farm.Add(Board("good"));
+        var current = ("x/e0", await farm.LeaseAsync("a72", "x", T0, "x/e0"));
+        var onGood = await farm.LeaseAsync("a72", "x", T0, "x/e1");
+        var queued = new List<(string Holder, Task<BoardLease> Lease)> { ("x/e2", farm.LeaseAsync("a72", "x", T0, "x/e2")) };
+        Assert.Equal(("gone", "good"), (current.Item2.BoardId, onGood.BoardId));
+
+        // The dead board fails whatever it is given; each failed piece of work asks again (as BoardWork does).
+        for (var failures = 1; failures <= FarmScheduler.QuarantineAfter; failures++)
+        {
+            farm.Release(current.Item2, boardFailed: true, "launch failed", T0);
+            queued.Add((current.Item1, farm.LeaseAsync("a72", "x", T0, current.Item1)));
+            if (failures < FarmScheduler.QuarantineAfter)
+            {
+                // Its lease went back to the queue: the board took the next waiting piece.
+                var next = Assert.Single(queued, q => q.Lease.IsCompletedSuccessfully);
+                queued.Remove(next);
+                current = (next.Holder, await next.Lease);
+                Assert.Equal("gone", current.Item2.BoardId);
+            }
+        }
+
+        var gone = farm.List().Single(b => b.Registration.Id == "gone");
+        Assert.Equal((BoardState.Quarantined, null, FarmScheduler.QuarantineAfter), (gone.State, gone.Exploration, gone.Failures));
+        Assert.All(queued, q => Assert.False(q.Lease.IsCompleted));
+        // Every piece the dead board failed is served by the good board, in turn.
+        var lease = onGood;
+        foreach (var (_, waiting) in queued)
+        {
+            farm.Release(lease, boardFailed: false, null, T0);
+            lease = await waiting;
+            Assert.Equal("good", lease.BoardId);
+        }
+    }
+
+    [Fact]
     public async Task An_expired_lease_is_taken_back_and_its_late_release_is_ignored()
     {
         var farm = new FarmScheduler(T0);

@@ -112,6 +112,26 @@ public sealed class WebApiTests
         }
     }
 
+    [ExecutorFact]
+    public async Task A_standalone_silo_serves_its_gateway_and_silo_ports_on_loopback_only()
+    {
+        await using var silo = await WebSilo.StartAsync(localBoards: 0, apiKey: null);
+
+        foreach (var port in new[] { silo.GatewayPort, silo.SiloPort })
+        {
+            using (var local = new TcpClient(AddressFamily.InterNetwork))
+            {
+                await local.ConnectAsync(IPAddress.Loopback, port);
+            }
+
+            foreach (var address in NonLoopbackAddresses())
+            {
+                using var tcp = new TcpClient(address.AddressFamily);
+                await Assert.ThrowsAnyAsync<SocketException>(() => tcp.ConnectAsync(address, port));
+            }
+        }
+    }
+
     private static async Task<JsonDocument> JsonAsync(HttpClient http, string path)
     {
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative));

@@ -18,14 +18,22 @@ internal sealed class WebSilo : IAsyncDisposable
     private readonly IHost _host;
     private readonly string _folder;
 
-    private WebSilo(IHost host, string folder, Uri address)
+    private WebSilo(IHost host, string folder, Uri address, DsxSiloOptions options)
     {
         _host = host;
         _folder = folder;
+        SiloPort = options.SiloPort;
+        GatewayPort = options.GatewayPort;
         Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public HttpClient Http { get; }
+
+    /// <summary>Orleans' silo-to-silo port.</summary>
+    public int SiloPort { get; }
+
+    /// <summary>The port the dsx client verbs connect to.</summary>
+    public int GatewayPort { get; }
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
@@ -46,7 +54,7 @@ internal sealed class WebSilo : IAsyncDisposable
         };
         var host = new HostBuilder().UseDsxSilo(options, new DsxWebOptions { Urls = "http://127.0.0.1:0", ApiKey = apiKey }).Build();
         await host.StartAsync();
-        return new WebSilo(host, folder, new Uri(DsxWeb.Addresses(host)[0]));
+        return new WebSilo(host, folder, new Uri(DsxWeb.Addresses(host)[0]), options);
     }
 
     /// <summary>Uploads a zoo model; returns its hash.</summary>

@@ -6,7 +6,6 @@
 // omp_get_max_threads() when the primitive is created. So each thread count gets its own primitive (and
 // weights in its preferred format), built on first use; omp_set_num_threads (per calling thread) is set
 // before every oneDNN call.
-#include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
@@ -14,6 +13,10 @@
 #include <unordered_map>
 
 #include "dsx/conv.h"
+
+// libgomp's, declared here rather than through omp.h: GCC's omp.h does not compile under clang (the fuzz build),
+// and this is the one OpenMP call we make.
+extern "C" void omp_set_num_threads(int threads);
 
 namespace dsx {
 namespace {
