@@ -18,6 +18,7 @@ public static class Program
             TableCommand.Create(),
             TuneCommand.Create(),
             SiloCommand.Create(),
+            StoreCommand.Create(),
             BoardsCommand.Create(),
             ExploreCommand.Create(),
             ReplayExecutorCommand.Create(),

@@ -8,6 +8,7 @@ using Dsx.Grains;
 using Dsx.Search;
 using Dsx.Silo;
 using Dsx.Silo.Postgres;
+using Dsx.Silo.Storage;
 using Dsx.Silo.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,11 +25,7 @@ internal static class SiloCommand
 {
     public static Command Create()
     {
-        var database = new Option<string>("--db")
-        {
-            Description = "The SQLite file for grain state and measurements (created if missing; unused with --cluster).",
-            DefaultValueFactory = _ => Path.Combine(".dsx", "dsx.db"),
-        };
+        var database = DatabaseOption("The SQLite file for grain state and measurements (created if missing; unused with --cluster).");
         var cluster = new Option<string>("--cluster")
         {
             Description = "Join a cluster of several hosts whose membership, grain state and reminders live in PostgreSQL: "
@@ -146,6 +143,13 @@ internal static class SiloCommand
         return command;
     }
 
+    /// <summary><c>--db</c>: a one-machine silo's SQLite file, by default where <c>dsx silo</c> keeps it.</summary>
+    public static Option<string> DatabaseOption(string description) => new("--db")
+    {
+        Description = description,
+        DefaultValueFactory = _ => Path.Combine(".dsx", "dsx.db"),
+    };
+
     /// <summary>The silo's host with its web part (also the embedded silo of <c>dsx demo</c>, which adds its log filters).</summary>
     public static IHost Build(DsxSiloOptions options, DsxWebOptions web, bool verbose, Action<ILoggingBuilder>? logging = null) =>
         new HostBuilder()
@@ -172,13 +176,25 @@ internal static class SiloCommand
                 throw new IOException(e.Message, e);
             }
         }
+        else
+        {
+            try
+            {
+                // Also done by the silo at start; first here, so a read-only or full folder is one line naming the file.
+                await SqliteGrainStorage.PrepareAsync(StorageNames.Default, options.DatabasePath, cancellationToken);
+            }
+            catch (SqliteGrainStorageException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
 
         using var host = Build(options, web, verbose);
         try
         {
             await host.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (Causes(e).OfType<PostgresClusterException>().FirstOrDefault() is { } cause)
+        catch (Exception e) when (ExceptionCauses.Of(e).FirstOrDefault(c => c is PostgresClusterException or SqliteGrainStorageException) is { } cause)
         {
             // Orleans wraps what failed in its start-up lifecycle; the cause alone says what to fix.
             throw new IOException(cause.Message, cause);
@@ -240,14 +256,4 @@ internal static class SiloCommand
             .Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
         ?? throw new UsageException("this host has no non-loopback IPv4 address for the other silos to reach; give --address.");
-
-    private static IEnumerable<Exception> Causes(Exception e)
-    {
-        yield return e;
-        var inner = e is AggregateException aggregate ? aggregate.InnerExceptions : (IEnumerable<Exception>)(e.InnerException is null ? [] : [e.InnerException]);
-        foreach (var cause in inner.SelectMany(Causes))
-        {
-            yield return cause;
-        }
-    }
 }

@@ -22,6 +22,13 @@ internal static class BoardWork
             {
                 result = await work(grains.GetGrain<IBoardGrain>(lease.BoardId));
             }
+            catch (Exception e) when (StorageFaults.Reason(e) is not null)
+            {
+                // Storage is out (the board could not load its model), not the board: it goes back unblamed, and the
+                // exploration waits for the storage.
+                await farm.ReleaseAsync(lease, boardFailed: false, null);
+                throw;
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 var failure = $"board '{lease.BoardId}': {e.Message.Split('\n')[0]}";

@@ -22,7 +22,7 @@ public sealed class EpisodeGrain([PersistentState("episode", StorageNames.Defaul
 
         var outcome = await BoardWork.RunAsync(GrainFactory, request.BoardKind, request.ExplorationId, key, board => board.MeasureAsync(request));
         state.State.Outcome = new KeptOutcome(request.Plan, outcome);
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
         await RecordAsync(key, request, outcome);
         return outcome;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dsx.Search;
 using Dsx.Wire;
 using Google.Protobuf;
@@ -10,6 +11,9 @@ namespace Dsx.Grains;
 /// loop (<see cref="Exploration"/>, pure search logic) runs on the grain's thread in the background, with the learner
 /// grain as its strategy and episode grains as its board; calls that read or change the state interleave with it.
 /// A keep-alive reminder (and the silo's start-up wake-up) restarts the loop of a running exploration after a crash.
+/// When grain storage is out (disk full, database down) the loop waits with a growing back-off, says why in the
+/// summary's error while it stays running, and starts again from its last checkpoint: episodes are neither lost nor
+/// taken twice, since every measurement is keyed and kept.
 /// </summary>
 public sealed partial class ExplorationGrain(
     [PersistentState("exploration", StorageNames.Default)] IPersistentState<ExplorationGrainState> state,
@@ -20,6 +24,9 @@ public sealed partial class ExplorationGrain(
     private readonly ProgressSink _progress = new();
     private Task? _loop;
     private CancellationTokenSource? _stop;
+
+    /// <summary>Why the loop is waiting for storage (not persisted: the storage is what is out), or null.</summary>
+    private string? _storageFault;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -37,7 +44,8 @@ public sealed partial class ExplorationGrain(
         state.State.Spec = spec;
         state.State.Status = ExplorationStatus.Running;
         state.State.CreatedAt = state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
+        // No loop runs yet: a failed write may drop the activation, and the caller may simply start it again.
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
         await GrainFactory.GetGrain<IExplorationRegistryGrain>(0).RegisterAsync(Id);
         await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLoop();
@@ -125,57 +133,87 @@ public sealed partial class ExplorationGrain(
 
     private async Task RunLoopAsync(CancellationToken cancellationToken)
     {
-        var spec = state.State.Spec!;
-        try
+        var attempt = 0;
+        while (state.State.Status == ExplorationStatus.Running)
         {
-            LogRunning(logger, Id, state.State.Checkpoint is null ? "starting" : "resuming");
-            var graph = Graph.Parser.ParseFrom(await GrainFactory.GetGrain<IModelGrain>(spec.ModelHash).GetAsync()
-                ?? throw new InvalidOperationException($"no model was uploaded under hash {spec.ModelHash}"));
-            var storeKey = $"{spec.BoardKind}/{spec.ModelHash}";
-            var table = await TableAsync(spec, graph, storeKey);
-            var learner = GrainFactory.GetGrain<ILearnerGrain>(Id);
-            // The choices the kind's store knows as failing are left out of the strategy's space; the learner keeps the list
-            // of the first start, so a resumed exploration searches the same space.
-            var learnerSpec = await learner.InitializeAsync(
-                new LearnerSpec(spec.Strategy, spec.Seed, spec.Episodes, storeKey, spec.AllowInt8, [.. table.FailingChoices()]));
-            var exploration = new Exploration(
-                table,
-                LearnerGrain.StrategySpace(table.Space, learnerSpec),
-                new GrainLearner(learner, spec.Strategy),
-                new FarmPlanMeasurer(GrainFactory, Id, spec, storeKey, table),
-                ExplorationSpecCheck.Settings(spec, table, graph),
-                state.State.Checkpoint is { } json ? ExplorationCheckpoint.FromJson(json) : null,
-                _progress)
+            try
             {
-                CheckpointAsync = async (checkpoint, _) =>
+                await RunOnceAsync(cancellationToken);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Paused or cancelled: the state already says which, and the last checkpoint is where a resume starts.
+                return;
+            }
+            catch (Exception e) when (StorageFaults.Reason(e) is { } reason)
+            {
+                // Counted from the first failure since the last write that went through.
+                attempt = _storageFault is null ? 1 : attempt + 1;
+                var delay = StorageFaults.Backoff(attempt);
+                _storageFault = string.Create(CultureInfo.InvariantCulture,
+                    $"waiting for storage (try {attempt}, next in {delay.TotalSeconds:0} s): {reason}");
+                LogStorageFault(logger, Id, _storageFault);
+                try
                 {
-                    state.State.Checkpoint = checkpoint.ToJson();
-                    ExplorationOutcome.ApplyProgress(state.State, checkpoint, _progress.Latest?.Best, table);
-                    await SaveProgressAsync(checkpoint.History, checkpoint.EpisodeCosts ?? []);
-                },
-            };
-            var result = await exploration.RunAsync(cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
+                    await Task.Delay(delay, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (Exception e)
+            {
+                LogFailed(logger, Id, e);
+                state.State.Error = e.Message;
+                await SetStatusAsync(ExplorationStatus.Failed);
+                return;
+            }
+        }
+    }
 
-            var baseline = await GrainFactory.GetGrain<IEpisodeGrain>($"{Id}/baseline").RunAsync(new EpisodeRequest(
-                Id, spec.BoardKind, spec.ModelHash, "", [], PlanFactory.Baseline(graph).ToByteArray(), spec.Warmup, spec.Repeats, spec.Seed, null, 0));
-            // Progress first, then the outcome: the last progress report predates the run-off, whose medians decide the best.
-            await SaveProgressAsync(result.BestCostByEpisode, result.EpisodeCosts);
-            ExplorationOutcome.Apply(state.State, result, table, baseline.Reply is { } reply ? MeasureReply.Parser.ParseFrom(reply) : null);
-            await SetStatusAsync(ExplorationStatus.Completed);
-            await StopRemindingAsync();
-            LogCompleted(logger, Id, state.State.BestLatencyMs ?? double.NaN, state.State.BaselineLatencyMs ?? double.NaN);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+    /// <summary>The search from the last checkpoint (or the start) to the end: what a crash or a storage outage starts again.</summary>
+    private async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var spec = state.State.Spec!;
+        LogRunning(logger, Id, state.State.Checkpoint is null ? "starting" : "resuming");
+        var graph = Graph.Parser.ParseFrom(await GrainFactory.GetGrain<IModelGrain>(spec.ModelHash).GetAsync()
+            ?? throw new InvalidOperationException($"no model was uploaded under hash {spec.ModelHash}"));
+        var storeKey = $"{spec.BoardKind}/{spec.ModelHash}";
+        var table = await TableAsync(spec, graph, storeKey);
+        var learner = GrainFactory.GetGrain<ILearnerGrain>(Id);
+        // The choices the kind's store knows as failing are left out of the strategy's space; the learner keeps the list
+        // of the first start, so a resumed exploration searches the same space.
+        var learnerSpec = await learner.InitializeAsync(
+            new LearnerSpec(spec.Strategy, spec.Seed, spec.Episodes, storeKey, spec.AllowInt8, [.. table.FailingChoices()]));
+        var exploration = new Exploration(
+            table,
+            LearnerGrain.StrategySpace(table.Space, learnerSpec),
+            new GrainLearner(learner, spec.Strategy),
+            new FarmPlanMeasurer(GrainFactory, Id, spec, storeKey, table),
+            ExplorationSpecCheck.Settings(spec, table, graph),
+            state.State.Checkpoint is { } json ? ExplorationCheckpoint.FromJson(json) : null,
+            _progress)
         {
-            // Paused or cancelled: the state already says which, and the last checkpoint is where a resume starts.
-        }
-        catch (Exception e)
-        {
-            LogFailed(logger, Id, e);
-            state.State.Error = e.Message;
-            await SetStatusAsync(ExplorationStatus.Failed);
-        }
+            CheckpointAsync = async (checkpoint, _) =>
+            {
+                state.State.Checkpoint = checkpoint.ToJson();
+                ExplorationOutcome.ApplyProgress(state.State, checkpoint, _progress.Latest?.Best, table);
+                await SaveProgressAsync(checkpoint.History, checkpoint.EpisodeCosts ?? []);
+            },
+        };
+        var result = await exploration.RunAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var baseline = await GrainFactory.GetGrain<IEpisodeGrain>($"{Id}/baseline").RunAsync(new EpisodeRequest(
+            Id, spec.BoardKind, spec.ModelHash, "", [], PlanFactory.Baseline(graph).ToByteArray(), spec.Warmup, spec.Repeats, spec.Seed, null, 0));
+        // Progress first, then the outcome: the last progress report predates the run-off, whose medians decide the best.
+        await SaveProgressAsync(result.BestCostByEpisode, result.EpisodeCosts);
+        ExplorationOutcome.Apply(state.State, result, table, baseline.Reply is { } reply ? MeasureReply.Parser.ParseFrom(reply) : null);
+        await SetStatusAsync(ExplorationStatus.Completed);
+        await StopRemindingAsync();
+        LogCompleted(logger, Id, state.State.BestLatencyMs ?? double.NaN, state.State.BaselineLatencyMs ?? double.NaN);
     }
 
     /// <summary>The shared table of this model on this board kind; the first exploration creates it from a board's design space.</summary>
@@ -207,6 +245,7 @@ public sealed partial class ExplorationGrain(
         state.State.Episode = history.Count;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        _storageFault = null;
         // The loop is not a request: keep the activation while it runs.
         DelayDeactivation(TimeSpan.FromMinutes(30));
     }
@@ -241,7 +280,7 @@ public sealed partial class ExplorationGrain(
             live?.Best?.LatencyMs ?? s.BestLatencyMs,
             s.BaselineLatencyMs,
             [.. s.History],
-            s.Error,
+            s.Error ?? (s.Status == ExplorationStatus.Running ? _storageFault : null),
             s.CreatedAt,
             s.UpdatedAt,
             [.. s.EpisodeCosts]);
@@ -252,6 +291,9 @@ public sealed partial class ExplorationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "exploration {Id}: completed, best {BestMs:0.###} ms, baseline {BaselineMs:0.###} ms")]
     private static partial void LogCompleted(ILogger logger, string id, double bestMs, double baselineMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "exploration {Id}: {Fault}")]
+    private static partial void LogStorageFault(ILogger logger, string id, string fault);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "exploration {Id} failed")]
     private static partial void LogFailed(ILogger logger, string id, Exception exception);

@@ -9,7 +9,7 @@ public sealed class ExplorationRegistryGrain([PersistentState("registry", Storag
         if (!state.State.Contains(explorationId))
         {
             state.State.Add(explorationId);
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(DeactivateOnIdle);
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         if (state.State.Spec is null)
         {
             state.State.Spec = spec;
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(DeactivateOnIdle);
         }
 
         return state.State.Spec;
@@ -36,7 +36,7 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         state.State.Proposals.Clear();
         state.State.Proposals[stepIndex] = proposals;
         state.State.Strategy = strategy.SaveState();
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
         return proposals;
     }
 
@@ -52,7 +52,7 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         strategy.Observe([.. results.Select(r => new EpisodeResult(new CandidatePlan(r.Plan), r.LayerCosts, r.TotalCost, r.FailedLayer))]);
         state.State.ObservedSteps = stepIndex + 1;
         state.State.Strategy = strategy.SaveState();
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -19,7 +19,7 @@ public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames
         if (state.State.Table is null)
         {
             state.State.Table = MeasurementTable.Parse(emptyTable, $"the new table of {this.GetPrimaryKeyString()}").ToJson();
-            await state.WriteStateAsync();
+            await state.WriteOrForgetAsync(DeactivateOnIdle);
         }
 
         return state.State.Table;
@@ -36,7 +36,7 @@ public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames
         table.Record(new CandidatePlan(plan), MeasureReply.Parser.ParseFrom(reply), predictedMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         state.State.Table = table.ToJson();
         state.State.Keys.Add(requestKey);
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
         return true;
     }
 
@@ -49,7 +49,7 @@ public sealed class MeasurementStoreGrain([PersistentState("table", StorageNames
         }
 
         state.State.Table = table.ToJson();
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
         return true;
     }
 

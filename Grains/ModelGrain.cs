@@ -13,7 +13,7 @@ public sealed class ModelGrain([PersistentState("model", StorageNames.Default)] 
 
         state.State.Name = name;
         state.State.Graph = graph;
-        await state.WriteStateAsync();
+        await state.WriteOrForgetAsync(DeactivateOnIdle);
     }
 
     public Task<byte[]?> GetAsync() => Task.FromResult(state.State.Graph);

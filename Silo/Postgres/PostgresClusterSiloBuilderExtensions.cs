@@ -1,8 +1,11 @@
 using Dsx.Grains;
+using Dsx.Silo.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 
 namespace Dsx.Silo.Postgres;
 
@@ -11,6 +14,12 @@ public static class PostgresClusterSiloBuilderExtensions
 {
     /// <summary>The ADO.NET invariant name of Npgsql, by which Orleans finds its DbProviderFactory.</summary>
     public const string Invariant = "Npgsql";
+
+    /// <summary>
+    /// Orleans' ADO.NET storage is registered under this name and wrapped as <see cref="StorageNames.Default"/> (the
+    /// provider name is not part of the stored rows, so this is invisible in the database).
+    /// </summary>
+    private const string AdoNetStorageName = StorageNames.Default + "-postgres";
 
     public static ISiloBuilder UsePostgresCluster(this ISiloBuilder builder, DsxClusterOptions cluster, int siloPort, int gatewayPort)
     {
@@ -30,7 +39,7 @@ public static class PostgresClusterSiloBuilderExtensions
                 o.Invariant = Invariant;
                 o.ConnectionString = connectionString;
             })
-            .AddAdoNetGrainStorage(StorageNames.Default, o =>
+            .AddAdoNetGrainStorage(AdoNetStorageName, o =>
             {
                 o.Invariant = Invariant;
                 o.ConnectionString = connectionString;
@@ -40,6 +49,10 @@ public static class PostgresClusterSiloBuilderExtensions
                 o.Invariant = Invariant;
                 o.ConnectionString = connectionString;
             });
+        // A database restart is an outage to wait out, not a failure: see OutageReportingGrainStorage.
+        builder.Services.AddGrainStorage(StorageNames.Default, (services, _) => new OutageReportingGrainStorage(
+            $"PostgreSQL grain storage ({PostgresConnectionString.Describe(connectionString)})",
+            services.GetRequiredKeyedService<IGrainStorage>(AdoNetStorageName)));
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new PostgresSchemaParticipant(connectionString));
         if (cluster.FailureDetection is { } detection)
         {

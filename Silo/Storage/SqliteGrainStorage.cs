@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Dsx.Grains;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -19,6 +20,13 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 {
     // Bumped when the table changes shape; stored in the file's user_version so an older silo refuses a newer file.
     private const int SchemaVersion = 1;
+
+    /// <summary>
+    /// Writes stop (and the silo refuses to start) with less free space than this on the file's file system: SQLite
+    /// itself would fail only once its WAL can no longer grow or be checkpointed, which may be long after the disk
+    /// filled; a clear early failure leaves room for the WAL to be checkpointed when space is freed.
+    /// </summary>
+    public const long MinimumFreeBytes = 1 << 20;
 
     private const string CreateSchemaSql = """
         CREATE TABLE IF NOT EXISTS grain_state (
@@ -72,15 +80,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         _serializer = options.GrainStorageSerializer;
         _logger = logger;
         _busyTimeoutMs = (int)Math.Min(int.MaxValue, options.BusyTimeout.TotalMilliseconds);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = _path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            // Pooled connections keep the file open between operations: opening is then nearly free, and the WAL
-            // index stays mapped. Dispose clears the pool so the file is released.
-            Pooling = true,
-            DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000),
-        }.ToString();
+        _connectionString = ConnectionString(_path, _busyTimeoutMs);
     }
 
     /// <summary>The absolute path of the SQLite file.</summary>
@@ -103,7 +103,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         var key = grainId.ToString();
         // Microsoft.Data.Sqlite's async methods run synchronously: file I/O goes to the thread pool so it does not
         // hold one of Orleans' scheduler threads.
-        var row = await Task.Run(() => Use(connection => ReadRow(connection, null, stateName, key)), cancellationToken);
+        var row = await Task.Run(() => Use(connection => ReadRow(connection, null, stateName, key), "read"), cancellationToken);
         if (row.Payload is null)
         {
             // Missing or cleared: the state keeps the default instance Orleans gave it, as the memory storage does.
@@ -125,7 +125,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         var payload = _serializer.Serialize(grainState.State).ToArray();
         var expected = grainState.ETag;
         var etag = await UnderWriteGateAsync(
-            () => Use(connection => Write(connection, stateName, key, expected, payload)), cancellationToken);
+            () => UseForWrite(connection => Write(connection, stateName, key, expected, payload)), cancellationToken);
         grainState.ETag = etag;
         grainState.RecordExists = true;
     }
@@ -138,7 +138,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         var key = grainId.ToString();
         var expected = grainState.ETag;
         await UnderWriteGateAsync(
-            () => Use(connection => Write(connection, stateName, key, expected, payload: null)), cancellationToken);
+            () => UseForWrite(connection => Write(connection, stateName, key, expected, payload: null)), cancellationToken);
         grainState.ETag = null;
         grainState.RecordExists = false;
     }
@@ -157,13 +157,28 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         {
             if (_initialised)
                 return;
-            await Task.Run(Initialise, cancellationToken);
+            await Task.Run(() => Initialise(_name, _path, _connectionString, _busyTimeoutMs, _logger), cancellationToken);
             _initialised = true;
         }
         finally
         {
             _initGate.Release();
         }
+    }
+
+    /// <summary>
+    /// What the silo does with the file at start, without a silo: for a command line that should refuse an unusable
+    /// path with one line before it starts anything.
+    /// </summary>
+    /// <exception cref="SqliteGrainStorageException">The file cannot be created or written, its disk is full, or it is not this storage's.</exception>
+    public static Task PrepareAsync(string name, string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = System.IO.Path.GetFullPath(path);
+        var busyTimeoutMs = (int)new SqliteStorageOptions().BusyTimeout.TotalMilliseconds;
+        // Unpooled: nothing keeps the file open afterwards (a silo in another process takes it over).
+        var connectionString = ConnectionString(full, busyTimeoutMs, pooling: false);
+        return Task.Run(() => Initialise(name, full, connectionString, busyTimeoutMs, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), cancellationToken);
     }
 
     public void Participate(ISiloLifecycle lifecycle)
@@ -184,28 +199,38 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         _initGate.Dispose();
     }
 
-    private void Initialise()
+    private static string ConnectionString(string path, int busyTimeoutMs, bool pooling = true) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        // Pooled connections keep the file open between operations: opening is then nearly free, and the WAL
+        // index stays mapped. Dispose clears the pool so the file is released.
+        Pooling = pooling,
+        DefaultTimeout = Math.Max(1, busyTimeoutMs / 1000),
+    }.ToString();
+
+    private static void Initialise(string name, string path, string connectionString, int busyTimeoutMs, ILogger logger)
     {
         try
         {
             // The two path mistakes SQLite would only call "unable to open database file".
-            if (Directory.Exists(_path))
+            if (Directory.Exists(path))
                 throw new IOException("a directory is in its place");
-            for (var folder = System.IO.Path.GetDirectoryName(_path); !string.IsNullOrEmpty(folder); folder = System.IO.Path.GetDirectoryName(folder))
+            for (var folder = System.IO.Path.GetDirectoryName(path); !string.IsNullOrEmpty(folder); folder = System.IO.Path.GetDirectoryName(folder))
             {
                 if (File.Exists(folder))
                     throw new IOException($"'{folder}' on its path is a file, not a folder");
             }
-            var parent = System.IO.Path.GetDirectoryName(_path);
+            var parent = System.IO.Path.GetDirectoryName(path);
             if (!string.IsNullOrEmpty(parent))
                 Directory.CreateDirectory(parent);
-            Use(connection =>
+            Use(connectionString, busyTimeoutMs, connection =>
             {
                 // WAL is a property of the file (it persists), so setting it once here is enough; it lets readers
                 // run while a write commits and makes each commit one append plus fsync.
                 var journal = Scalar(connection, "PRAGMA journal_mode=WAL") as string;
                 if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
-                    LogNoWal(_logger, _name, _path, journal ?? "unknown");
+                    LogNoWal(logger, name, path, journal ?? "unknown");
                 var version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
                 if (version > SchemaVersion)
                     throw new InvalidDataException($"the file has schema version {version}, newer than this silo's {SchemaVersion}");
@@ -215,22 +240,26 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
                 transaction.Commit();
                 return 0;
             });
+            // After SQLite had its say: a read-only file system (which reports no free space) is named as such.
+            EnsureRoom(path);
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException or StorageUnavailableException)
         {
             throw new SqliteGrainStorageException(
-                $"SQLite grain storage '{_name}' cannot use the file '{_path}': {Reason(e).TrimEnd('.')}. " +
-                "Point the storage at a file in a folder the silo can write (a missing folder is created).", e);
+                $"SQLite grain storage '{name}' cannot use the file '{path}': {FullDiskReason(e, path) ?? Reason(e).TrimEnd('.')}. " +
+                "Point it at a file in a folder the silo can write, on a disk with free space (a missing folder is created).", e);
         }
-        LogOpened(_logger, _name, _path);
+        LogOpened(logger, name, path);
     }
 
     private static string Reason(Exception e) => e switch
     {
         SqliteException { SqliteErrorCode: 26 } => "it is not an SQLite database",
         SqliteException { SqliteErrorCode: 8 } => "the file or its folder is read-only",
+        SqliteException { SqliteErrorCode: 13 } => "its disk is full",
         SqliteException { SqliteErrorCode: 14 } => "it cannot be opened or created (missing permission, read-only folder, or not a regular file)",
         SqliteException s => s.Message,
+        StorageUnavailableException => e.Message,
         _ => e.Message,
     };
 
@@ -248,17 +277,63 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         }
     }
 
-    private TResult Use<TResult>(Func<SqliteConnection, TResult> work)
+    /// <summary>A write, after checking there is room for it: a full disk fails it before SQLite is asked.</summary>
+    private TResult UseForWrite<TResult>(Func<SqliteConnection, TResult> work) =>
+        Use(connection =>
+        {
+            EnsureRoom(_path);
+            return work(connection);
+        }, "write");
+
+    /// <summary>
+    /// <paramref name="work"/> on an open connection; SQLite's failures (full, read-only, I/O) become a
+    /// <see cref="StorageUnavailableException"/> naming the file: the grain's caller may wait and try again.
+    /// </summary>
+    private TResult Use<TResult>(Func<SqliteConnection, TResult> work, string what)
     {
-        using var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            return Use(_connectionString, _busyTimeoutMs, work);
+        }
+        catch (Exception e) when (e is SqliteException or StorageUnavailableException)
+        {
+            throw new StorageUnavailableException($"SQLite grain storage '{_name}' cannot {what} '{_path}': {FullDiskReason(e, _path) ?? Reason(e).TrimEnd('.')}", e);
+        }
+    }
+
+    private static TResult Use<TResult>(string connectionString, int busyTimeoutMs, Func<SqliteConnection, TResult> work)
+    {
+        using var connection = new SqliteConnection(connectionString);
         connection.Open();
         // Per connection, not per file: FULL fsyncs the WAL at every commit, so a write that returned is on disk
         // even if the machine, not just the silo, goes down. The busy timeout makes SQLite wait for another
         // process's write lock instead of failing with SQLITE_BUSY.
         Execute(connection, null, "PRAGMA synchronous = FULL");
-        SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, _busyTimeoutMs);
+        SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, busyTimeoutMs);
         return work(connection);
     }
+
+    /// <exception cref="StorageUnavailableException">Less than <see cref="MinimumFreeBytes"/> free where the file is (SQLITE_FULL as its cause).</exception>
+    private static void EnsureRoom(string path)
+    {
+        if (NoRoom(path) is { } reason)
+        {
+            throw new StorageUnavailableException(reason, new SqliteException("database or disk is full", 13));
+        }
+    }
+
+    /// <summary>Why the file's file system takes no more writes, or null when it has room.</summary>
+    private static string? NoRoom(string path)
+    {
+        var free = new DriveInfo(System.IO.Path.GetDirectoryName(path) ?? path).AvailableFreeSpace;
+        return free < MinimumFreeBytes
+            ? string.Create(CultureInfo.InvariantCulture, $"its disk is full ({free / 1024} KiB free, at least {MinimumFreeBytes / 1024} KiB needed)")
+            : null;
+    }
+
+    /// <summary>SQLite says "disk I/O error" when it cannot even create its -wal or -shm on a full disk: say what it is.</summary>
+    private static string? FullDiskReason(Exception e, string path) =>
+        e is SqliteException { SqliteErrorCode: 10 or 13 } ? NoRoom(path) : null;
 
     /// <summary>Writes a payload, or a tombstone when <paramref name="payload"/> is null, if the ETag matches.</summary>
     private static string? Write(SqliteConnection connection, string stateName, string grainId, string? expectedETag, byte[]? payload)

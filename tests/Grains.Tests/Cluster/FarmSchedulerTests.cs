@@ -91,7 +91,7 @@ public sealed class FarmSchedulerTests
             }
         }
 
-        var gone = farm.List().Single(b => b.Registration.Id == "gone");
+        var gone = farm.List(T0).Single(b => b.Registration.Id == "gone");
         Assert.Equal((BoardState.Quarantined, null, FarmScheduler.QuarantineAfter), (gone.State, gone.Exploration, gone.Failures));
         Assert.All(queued, q => Assert.False(q.Lease.IsCompleted));
         // Every piece the dead board failed is served by the good board, in turn.

@@ -98,11 +98,24 @@ internal sealed class PostgresServer : IAsyncDisposable
         }
 
         await RunAsync("initdb", "-D", DataDirectory, "-U", User, "--auth=trust", "--encoding=UTF8", "--no-sync");
+        _started = true;
+        await StartServerAsync();
+    }
+
+    /// <summary>
+    /// A clean shutdown that does not wait for clients (pg_ctl stop -m fast): their connections are cut, as in a
+    /// database restart or a failover. <see cref="StartAgainAsync"/> brings it back on the same port with the same data.
+    /// </summary>
+    public Task StopAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop");
+
+    public Task StartAgainAsync() => StartServerAsync();
+
+    private Task StartServerAsync()
+    {
         var serverOptions = string.Create(
             CultureInfo.InvariantCulture,
             $"-p {Port} -c listen_addresses=127.0.0.1 -k {_folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
-        _started = true;
-        await RunAsync("pg_ctl", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions, "-w", "-t", "60", "start");
+        return RunAsync("pg_ctl", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions, "-w", "-t", "60", "start");
     }
 
     /// <summary>One of the server's programs, as the postgres user when we are root; throws with its output when it fails.</summary>

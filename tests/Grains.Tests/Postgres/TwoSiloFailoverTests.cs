@@ -5,8 +5,6 @@ using Dsx.Grains.Tests.SiloProcesses;
 using Dsx.Model;
 using Google.Protobuf;
 using Npgsql;
-using Orleans.Configuration;
-using Orleans.Hosting;
 using Orleans.Runtime;
 using Xunit.Abstractions;
 
@@ -36,8 +34,8 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
 
         var ports = FreePorts.Pick(4);
         // Both start at once: their first starts create the schema concurrently, which must not break either.
-        await using var a = StartSilo("a", server, ports[0], ports[1], executor);
-        await using var b = StartSilo("b", server, ports[2], ports[3], executor);
+        await using var a = PostgresSilos.Start("a", server, ClusterId, ports[0], ports[1], executor, FailureDetection);
+        await using var b = PostgresSilos.Start("b", server, ClusterId, ports[2], ports[3], executor, FailureDetection);
         try
         {
             await Task.WhenAll(a.WaitUntilUpAsync(TimeSpan.FromSeconds(60)), b.WaitUntilUpAsync(TimeSpan.FromSeconds(60)));
@@ -51,18 +49,9 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         }
     }
 
-    private static SiloProcess StartSilo(string name, PostgresServer server, int siloPort, int gatewayPort, string executor) =>
-        SiloProcess.Start(
-            name, siloPort, gatewayPort,
-            [
-                "--cluster", server.Url("dsx"), "--cluster-id", ClusterId, "--address", "127.0.0.1",
-                "--failure-detection", FailureDetection.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--local-boards", "1",
-            ],
-            new Dictionary<string, string> { [ExecutorLocator.EnvironmentVariable] = executor });
-
     private async Task RunAsync(PostgresServer server, SiloProcess a, SiloProcess b, Stopwatch clock)
     {
-        await using var client = await ConnectAsync(server.ConnectionString("dsx"));
+        await using var client = await PostgresSilos.ConnectAsync(server.ConnectionString("dsx"), ClusterId);
         var grains = client.Grains;
         var management = grains.GetGrain<IManagementGrain>(0);
         Assert.Equal(2, (await management.GetHosts(onlyActive: true)).Count);
@@ -78,7 +67,7 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         Log(clock, "exploration started");
 
         // Killed once it has checkpointed some progress, so there is something to resume and something left to do.
-        var before = await PollAsync(exploration, s => s.Status != ExplorationStatus.Running || s.Episode >= 3, TimeSpan.FromSeconds(60));
+        var before = await PostgresSilos.PollAsync(exploration, s => s.Status != ExplorationStatus.Running || s.Episode >= 3, TimeSpan.FromSeconds(60));
         Assert.Equal(ExplorationStatus.Running, before.Status);
         var host = await management.GetActivationAddress(exploration) ?? throw new InvalidOperationException("the exploration grain is not active");
         var (victim, survivor) = host.Endpoint.Port == a.SiloPort ? (a, b) : (b, a);
@@ -95,7 +84,7 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         var dead = await WaitForDeathAsync(server.ConnectionString("dsx"), victim.SiloPort, TimeSpan.FromSeconds(60));
         Log(clock, $"membership declared silo {victim.Name} dead ({dead})");
 
-        var after = await PollAsync(exploration, s => s.Status != ExplorationStatus.Running, TimeSpan.FromSeconds(150));
+        var after = await PostgresSilos.PollAsync(exploration, s => s.Status != ExplorationStatus.Running, TimeSpan.FromSeconds(150));
         Log(clock, $"exploration {after.Status} at episode {after.Episode}: best {after.BestLatencyMs:F3} ms, baseline {after.BaselineLatencyMs:F3} ms");
         Assert.True(after.Status == ExplorationStatus.Completed, $"status {after.Status}: {after.Error}\n--- survivor {survivor.Name} ---\n{survivor.Output}");
         Assert.Equal(spec.Episodes, after.Episode);
@@ -114,48 +103,6 @@ public sealed class TwoSiloFailoverTests(ITestOutputHelper output)
         Assert.True(
             await ScalarAsync(connection, $"SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = '{ClusterId}' AND Status = 3") == 1,
             "OrleansMembershipTable does not hold exactly one active silo");
-    }
-
-    private static Task<GatewayClient> ConnectAsync(string connectionString) =>
-        // The client finds the gateways in the membership table too, so it moves to the survivor's when one dies.
-        GatewayClient.ConnectAsync(client => client
-            .Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = ClusterId;
-                o.ServiceId = "dsx";
-            })
-            .UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            })
-            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2)));
-
-    /// <summary>Polls the summary (which activates the grain if needed, but only the reminder restarts its loop).</summary>
-    private static async Task<ExplorationSummary> PollAsync(IExplorationGrain exploration, Func<ExplorationSummary, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                var summary = await exploration.GetSummaryAsync();
-                if (done(summary) || DateTime.UtcNow > deadline)
-                {
-                    return summary;
-                }
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
-            {
-                // The silo it was on just died: the call goes elsewhere once membership says so.
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw;
-                }
-            }
-
-            await Task.Delay(200);
-        }
     }
 
     private static async Task<string> WaitForDeathAsync(string connectionString, int siloPort, TimeSpan timeout)

@@ -61,7 +61,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
                 var exploration = client.Grains.GetGrain<IExplorationGrain>(ExplorationId);
                 await exploration.StartAsync(spec);
                 output.WriteLine($"exploration started after {clock.Elapsed.TotalSeconds:0.0} s");
-                var midWay = await WaitForAsync(exploration, s => s.Episode >= EpisodesBeforeKill, TimeSpan.FromSeconds(90), first);
+                var midWay = await ExplorationWait.UntilAsync(exploration, s => s.Episode >= EpisodesBeforeKill, TimeSpan.FromSeconds(90), first.Tail);
                 Assert.True(midWay.Status == ExplorationStatus.Running, $"before the kill: {midWay.Status} {midWay.Error}\n{first.Tail()}");
 
                 keysBeforeKill = await client.Grains.GetGrain<IMeasurementStoreGrain>(storeKey).GetRecordedKeysAsync();
@@ -99,7 +99,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         await using var again = await GatewayClient.ConnectAsync(gatewayPort);
         output.WriteLine($"restarted and connected after {clock.Elapsed.TotalSeconds:0.0} s");
         var resumed = again.Grains.GetGrain<IExplorationGrain>(ExplorationId);
-        var final = await WaitForAsync(resumed, s => s.Status != ExplorationStatus.Running, CompletionTimeout, second);
+        var final = await ExplorationWait.UntilAsync(resumed, s => s.Status != ExplorationStatus.Running, CompletionTimeout, second.Tail);
         output.WriteLine($"completed after {clock.Elapsed.TotalSeconds:0.0} s in all");
 
         Assert.True(final.Status == ExplorationStatus.Completed, $"{final.Status}: {final.Error}\n{second.Tail()}");
@@ -133,28 +133,6 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{keys.Count} measurements in the store, {keysBeforeKill.Count} of them from before the kill");
-    }
-
-    /// <summary>Polls the exploration until <paramref name="done"/>, a failure, or the timeout (failing with the silo's last output).</summary>
-    private static async Task<ExplorationSummary> WaitForAsync(
-        IExplorationGrain exploration, Func<ExplorationSummary, bool> done, TimeSpan timeout, SiloProcess silo)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var summary = await exploration.GetSummaryAsync();
-            if (done(summary) || summary.Status is ExplorationStatus.Failed or ExplorationStatus.Cancelled)
-            {
-                return summary;
-            }
-
-            if (clock.Elapsed > timeout)
-            {
-                Assert.Fail($"after {timeout.TotalSeconds:0} s the exploration is {summary.Status} at episode {summary.Episode}; the silo's last output:\n{silo.Tail()}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
     }
 
     private static long UnixNanosecondsNow() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;

@@ -147,6 +147,23 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Until the silo exits by itself (one that refuses to start); its exit code. Throws with its output after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new InvalidOperationException($"silo {Name} did not exit within {timeout.TotalSeconds:0} s; its output:\n{Tail()}", e);
+        }
+
+        // The asynchronous readers may still be handing over the last lines: this wait drains them.
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>
     /// SIGKILL to the silo and every process it started (.NET's Process.Kill sends SIGKILL on Linux; the whole tree
     /// includes the board executors): no shutdown code runs and no graceful leave, like a power cut of the host; the
