@@ -7,16 +7,18 @@
 # REPORT_ONLY=1 renders bench/farm.md and the plots again from the points of the last run (bench/farm-points.jsonl).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-boards=${BOARDS:-1 4 16 64 256}
-explorations=${EXPLORATIONS:-1 8 32}
-silos=${SILOS:-1 2}
-window=${WINDOW:-10}
+# Called by bench/run: RESULTS is where farm.md and the plots go, QUICK=1 a small sweep for trying the harness.
+if [[ ${QUICK:-0} == 1 ]]; then
+  boards=${BOARDS:-1 4 16} explorations=${EXPLORATIONS:-1 8} silos=${SILOS:-1} window=${WINDOW:-5}
+else
+  boards=${BOARDS:-1 4 16 64 256} explorations=${EXPLORATIONS:-1 8 32} silos=${SILOS:-1 2} window=${WINDOW:-10}
+fi
 warmup=${WARMUP:-3}
 scale=${TIME_SCALE:-50}
 model=${MODEL:-tiny_cnn}
 table=$root/bench/tables/$model.json
 dsx=$root/Cli/bin/Release/net10.0/dsx.dll
-out=$root/bench
+out=${RESULTS:-$root/bench}
 
 # Debian's python3 (python3-matplotlib), not one a version manager puts first on PATH.
 py=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
@@ -91,7 +93,8 @@ silo, the replay boards and everything else competed for two cores. Figures are 
 MD
 "$py" "$root/bench/farm_report.py" "$points" --markdown "$out/farm.md" --plots "$out/farm" --preamble "$preamble"
 # The reading of the figures is written by hand beside them (it cannot be generated), and kept across runs.
-if [[ -f $out/farm-notes.md ]]; then
+# It reads the committed run (bench/farm.md), so it goes only there.
+if [[ $out == "$root/bench" && -f $out/farm-notes.md ]]; then
   { echo; cat "$out/farm-notes.md"; } >>"$out/farm.md"
 fi
 echo "farm: wrote $out/farm.md and $out/farm-*.png" >&2
