@@ -152,7 +152,30 @@ public sealed class ExplorationTests
         var seeds = SeedPlans.SingleLibraries(new MeasurementTable(space, new BoardDescription("fake", "x86", false, "0", 1)));
 
         // gemm_neon: conv on it, the pool stays NCHW, the FC on gemm_neon. xnnpack: conv NHWC, pool NHWC, the FC (no xnnpack) as it can.
-        Assert.Equal([new CandidatePlan([0, 0, 0]), new CandidatePlan([1, 1, 0])], seeds);
+        // xnnpack INT8: the conv quantised, the pool (no INT8 choice) back in FP32 in its layout.
+        Assert.Equal([new CandidatePlan([0, 0, 0]), new CandidatePlan([1, 1, 0]), new CandidatePlan([2, 1, 0])], seeds);
+    }
+
+    [Fact]
+    public void Seeds_cover_each_library_in_each_precision_on_one_thread_and_on_all_threads()
+    {
+        var nhwc2 = Nhwc with { Threads = 2 };
+        var int8Twice = Int8 with { Threads = 2 };
+        var space = new SearchSpace("net", [
+            new SearchLayer(0, "conv", OpType.Conv, 1e6, [1, 8, 4, 4], [SearchLayer.GraphInput], [128], false, [Nchw, Nhwc, Int8, nhwc2, int8Twice]),
+            new SearchLayer(1, "pool", OpType.MaxPool, 0, [1, 8, 2, 2], [0], [128], false, [
+                new LayerChoice("ref", Layout.Nchw, Precision.Fp32, 1), new LayerChoice("neon", Layout.Nhwc, Precision.Fp32, 1),
+                new LayerChoice("neon", Layout.Nhwc, Precision.Int8, 1), new LayerChoice("neon", Layout.Nhwc, Precision.Int8, 2)]),
+            new SearchLayer(2, "fc", OpType.FullyConnected, 1e3, [1, 10], [1], [32], true, [Nchw, int8Twice]),
+        ]);
+
+        var seeds = SeedPlans.SingleLibraries(new MeasurementTable(space, new BoardDescription("fake", "x86", false, "0", 2)));
+
+        // One thread: gemm_neon and xnnpack in FP32, xnnpack in INT8 (the pool stays INT8, the FC has no one-thread
+        // INT8 choice). Two threads: xnnpack FP32 (pool and FC have no such choice: one-thread FP32), xnnpack INT8 throughout.
+        Assert.Equal(
+            [new CandidatePlan([0, 0, 0]), new CandidatePlan([1, 1, 0]), new CandidatePlan([2, 2, 0]), new CandidatePlan([3, 1, 0]), new CandidatePlan([4, 3, 1])],
+            seeds);
     }
 
     [Fact]
