@@ -30,7 +30,7 @@ internal static class ExploreCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per measurement.", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs per measurement.", DefaultValueFactory = _ => 1 };
         var confirmTop = new Option<int>("--confirm-top") { Description = "Best predicted plans confirmed end-to-end at the end.", DefaultValueFactory = _ => 3 };
-        var finalRounds = new Option<int>("--final-rounds") { Description = "Run-off rounds of the finalists and seed plans at the end.", DefaultValueFactory = _ => 2 };
+        var finalRounds = new Option<int>("--final-rounds") { Description = "Run-off rounds of the finalists, the best seed plan and the baseline at the end.", DefaultValueFactory = _ => 2 };
         var calibrationSize = new Option<int>("--calibration-size") { Description = "Seeded calibration inputs for the accuracy guard.", DefaultValueFactory = _ => 8 };
         var id = new Option<string>("--id") { Description = "The exploration's id (default: MODEL-TIME)." };
         var follow = new Option<bool>("--follow") { Description = "Show progress until the exploration ends, then its report." };

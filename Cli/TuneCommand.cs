@@ -92,7 +92,7 @@ internal static class TuneCommand
         var confirmTop = new Option<int>("--confirm-top") { Description = "Best predicted plans confirmed end-to-end at the end.", DefaultValueFactory = _ => 3 };
         var finalRounds = new Option<int>("--final-rounds")
         {
-            Description = "Run-off at the end: the best confirmed plans and the seed plans measured again in turn, this many rounds; "
+            Description = "Run-off at the end: the best confirmed plans, the best seed plan and the baseline measured again in turn, this many rounds; "
                 + "each is judged by the median of its measurements (0: none).",
             DefaultValueFactory = _ => 2,
         };

@@ -319,7 +319,7 @@ public sealed class Exploration
     }
 
     /// <summary>
-    /// Measures the best confirmed plans, the seed plans and the baseline again in alternating rounds: the best is then
+    /// Measures the best confirmed plans, the best seed plan and the baseline again in alternating rounds: the best is then
     /// judged by medians taken under the same conditions, and a search never ends on a plan the baseline beats.
     /// </summary>
     private async Task RunOffAsync(CancellationToken cancellationToken)
@@ -329,10 +329,14 @@ public sealed class Exploration
             await ConfirmAsync(baseline, MeasurementKeys.Confirmation(baseline), cancellationToken);
         }
 
+        // The best seed plan runs too, so the search never ends worse than the best library alone; the other seeds
+        // (a dozen or more: every library in each precision and thread count) would only lengthen the run-off.
+        var bestSeed = _settings.SeedPlans.Where(_confirmed.ContainsKey).Select(Confirmed).Where(c => double.IsFinite(c.Cost))
+            .OrderBy(c => c.Cost).Take(1).Select(c => c.Plan);
         var finalists = _confirmed.Keys.Select(Confirmed).Where(c => double.IsFinite(c.Cost)).OrderBy(c => c.Cost)
             .Take(_settings.ConfirmTopK)
             .Select(c => c.Plan)
-            .Concat(_settings.SeedPlans.Where(_confirmed.ContainsKey))
+            .Concat(bestSeed)
             .Concat(_settings.Baseline is { } b && _confirmed.ContainsKey(b) ? [b] : [])
             .Distinct()
             .ToList();

@@ -192,6 +192,18 @@ public sealed class ExplorationTests
     }
 
     [Fact]
+    public async Task Of_the_seed_plans_only_the_best_runs_in_the_run_off()
+    {
+        var board = Board();
+
+        var result = await Run(Table(), new ScriptedStrategy(Ccc), board, Settings(3) with { SeedPlans = [Aaa, Bbb], ConfirmTopK = 1, FinalRounds = 1 });
+
+        // Seeds AAA (9 ms) and BBB (6 ms), then CCC; the run-off: CCC and BBB, the better seed, not AAA.
+        Assert.Equal([Aaa, Bbb, Ccc, Ccc, Bbb], board.Measured);
+        Assert.Equal(Ccc, result.Best!.Plan);
+    }
+
+    [Fact]
     public async Task The_budget_is_spent_exactly_in_batches()
     {
         var strategy = new ScriptedStrategy(Aaa, Bbb);
