@@ -29,6 +29,24 @@ int usable_cores() {
     return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// The CPU model, so a measurement table from another host of the same ISA is recognised as stale: "model name" on x86,
+// implementer/part on Arm (Linux's /proc/cpuinfo has no model name there). Empty if neither is readable.
+std::string cpu_model() {
+    std::ifstream info("/proc/cpuinfo");
+    std::string line, implementer, part;
+    auto value = [&line] {
+        const size_t colon = line.find(':');
+        const size_t start = colon == std::string::npos ? line.size() : line.find_first_not_of(' ', colon + 1);
+        return start == std::string::npos ? std::string() : line.substr(start);
+    };
+    while (std::getline(info, line)) {
+        if (line.rfind("model name", 0) == 0) return value();
+        if (implementer.empty() && line.rfind("CPU implementer", 0) == 0) implementer = value();
+        if (part.empty() && line.rfind("CPU part", 0) == 0) part = value();
+    }
+    return implementer.empty() ? std::string() : "CPU implementer " + implementer + " part " + part;
+}
+
 wire::Timing summarize(std::vector<double> seconds) {
     wire::Timing t;
     if (seconds.empty()) return t;
@@ -104,10 +122,12 @@ wire::HelloReply Session::hello() const {
     r.set_protocol_version(wire::PROTOCOL_VERSION_CURRENT);
     r.set_executor_version(DSX_VERSION);
 #if defined(__aarch64__)
-    r.set_isa("aarch64+neon");
+    std::string isa = "aarch64+neon";
 #else
-    r.set_isa("x86_64+avx2+fma (NEON via SIMDe)");
+    std::string isa = "x86_64+avx2+fma (NEON via SIMDe)";
 #endif
+    if (const std::string cpu = cpu_model(); !cpu.empty()) isa += ", " + cpu;
+    r.set_isa(isa);
     r.set_cores(usable_cores());
     r.set_emulated(options_.emulated);
     const char* blas = openblas_get_config();
