@@ -3,7 +3,8 @@
 # confirmed end-to-end, the speedup, peak memory of both, whether INT8 is used, the accuracy verdict and the additive
 # model's prediction error. Each run reuses and extends the model's measurement table (bench/record-tables.sh records them).
 #   bench/best-plans.sh [MODEL...]                    (default: every zoo model)
-#   STRATEGY=qlearning EPISODES=300 TABLES=bench/tables OUT=bench/best-plans   (the defaults)
+#   STRATEGY=qlearning EPISODES=300 TABLES=bench/tables OUT=bench/best-plans   (the defaults); EPISODES_MODEL overrides
+#   the budget of one model (EPISODES_vgg16=30)
 #   TUNE_FLAGS="--no-int8"   extra dsx tune options (bench/run tunes FP32-only and INT8-allowed plans this way)
 # Per model it keeps the JSON report (OUT/MODEL.json), the best plan (OUT/MODEL.plan.json) and the log (OUT/MODEL.log).
 # Run it on a quiet machine: multi-threaded choices measured while other processes hold the cores come out many times
@@ -27,9 +28,11 @@ mkdir -p "$out" "$tables"
 failed=0
 rows=()
 for m in "${models[@]}"; do
-  echo "== $m ($strategy, $episodes episodes)" >&2
+  budget_var="EPISODES_$m" # e.g. EPISODES_vgg16=30: a smaller budget for a model whose every episode takes long
+  budget="${!budget_var:-$episodes}"
+  echo "== $m ($strategy, $budget episodes)" >&2
   [ -f "$tables/$m.json" ] || echo "   no table at $tables/$m.json: every plan will be measured on the board" >&2
-  if "$dsx" tune "zoo:$m" --strategy "$strategy" --episodes "$episodes" --table "$tables/$m.json" ${tune_flags[@]+"${tune_flags[@]}"} \
+  if "$dsx" tune "zoo:$m" --strategy "$strategy" --episodes "$budget" --table "$tables/$m.json" ${tune_flags[@]+"${tune_flags[@]}"} \
       -o "$out/$m.plan.json" --json >"$out/$m.json" 2>"$out/$m.log"; then
     rows+=("$(jq -r --arg m "$m" '
       def ms: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
