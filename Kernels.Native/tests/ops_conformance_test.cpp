@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <numeric>
 
 #include "kernel_testing.h"
@@ -378,6 +379,42 @@ TEST(OpsRef, FlattenAndReshapeCopy) {
     EXPECT_FALSE(Registry::instance().find("ref", Op::Flatten)->admits(f.spec).empty());
     Problem r = make_problem(rng, Op::Reshape, {{2, 3, 2, 2}}, {6, 4});
     EXPECT_EQ(run_ref(r), r.inputs[0]);
+}
+
+// XNNPACK's INT8 Add (NHWC) against the FP32 ref: each element within half a step of each input's
+// quantisation plus one output step (rounding and XNNPACK's fixed-point requantisation), with
+// quantisation chosen from the data's ranges as calibration does.
+TEST(OpsInt8Conformance, XnnpackAddWithinQuantisationError) {
+    if (!Registry::instance().find("xnnpack", Op::Add)) GTEST_SKIP() << "built without XNNPACK";
+    std::mt19937 rng(2718);
+    int admitted = 0;
+    double worst = 0;
+    std::string last_reason;
+    for (int attempt = 0; attempt < 1000 && admitted < 50; ++attempt) {
+        Problem p = random_problem(rng, Op::Add);
+        const int threads = 1 + attempt % 2;
+        const std::vector<float> want = run_ref(p);
+        std::string why;
+        const std::vector<float> got = run_primitive("xnnpack", p, Layout::NHWC, Precision::INT8, threads, &why, &want);
+        if (got.empty()) {
+            last_reason = why;
+            continue;
+        }
+        ++admitted;
+        auto scale = [](const std::vector<float>& v) {
+            auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+            return choose_quant(*lo, *hi).scale;
+        };
+        const double bound = (scale(p.inputs[0]) + scale(p.inputs[1])) / 2 + scale(want);
+        for (size_t i = 0; i < want.size(); ++i) {
+            const double err = std::abs(static_cast<double>(got[i]) - want[i]);
+            worst = std::max(worst, err / bound);
+            ASSERT_LE(err, bound) << "element " << i << ": xnnpack " << got[i] << " vs ref " << want[i] << ", threads=" << threads << " on "
+                                  << describe(p);
+        }
+    }
+    EXPECT_GE(admitted, 50) << "xnnpack INT8 Add admitted too few random shapes; last refusal: " << last_reason;
+    std::cout << "xnnpack INT8 Add: " << admitted << " shapes, worst error " << worst << " of its bound\n";
 }
 
 }  // namespace
