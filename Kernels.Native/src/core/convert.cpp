@@ -148,6 +148,18 @@ void convert_run(const S* src, D* dst, int64_t count, F f) {
     for (int64_t i = 0; i < count; ++i) dst[i] = f(src[i]);
 }
 
+// Writes K staged channel runs of `count` positions as channel-contiguous groups `d_p` apart, zeroing the
+// group's lanes past K when the destination is padded NCHW8c.
+template <int K, class D>
+void interleave(const D (*staged)[kTile], D* d, int64_t d_p, int64_t count, bool pad) {
+    for (int64_t p = 0; p < count; ++p) {
+        D* dp = d + p * d_p;
+        for (int k = 0; k < K; ++k) dp[k] = staged[k][p];
+        if (pad)
+            for (int k = K; k < kBlock; ++k) dp[k] = D{};
+    }
+}
+
 // Strides come in as values, not through a reference, so int8 stores cannot alias them and the loops vectorise.
 template <class S, class D, class F>
 void transpose_tile(const S* s, int64_t s_c, int64_t s_p, D* d, int64_t d_c, int64_t d_p, int64_t channels, bool pad, int64_t p0,
@@ -155,11 +167,15 @@ void transpose_tile(const S* s, int64_t s_c, int64_t s_p, D* d, int64_t d_c, int
     if (d_c == 1 && s_p == 1) {  // NCHW to channel-contiguous: convert source runs (vectorised), then move
         D staged[kBlock][kTile];
         for (int64_t k = 0; k < channels; ++k) convert_run(s + k * s_c + p0, staged[k], p1 - p0, f);
-        for (int64_t p = p0; p < p1; ++p) {
-            D* dp = d + p * d_p;
-            for (int64_t k = 0; k < channels; ++k) dp[k] = staged[k][p - p0];
-            if (pad)
-                for (int64_t k = channels; k < kBlock; ++k) dp[k] = D{};
+        switch (channels) {  // a compile-time channel count unrolls the interleave (conv1's input has 3)
+            case 1: interleave<1>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
+            case 2: interleave<2>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
+            case 3: interleave<3>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
+            case 4: interleave<4>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
+            case 5: interleave<5>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
+            case 6: interleave<6>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
+            case 7: interleave<7>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
+            default: interleave<kBlock>(staged, d + p0 * d_p, d_p, p1 - p0, pad); break;
         }
     } else if (d_c == 1) {  // channel-contiguous on both sides: write runs of channels
         for (int64_t p = p0; p < p1; ++p) {
