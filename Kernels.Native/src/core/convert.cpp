@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <stdexcept>
-#include <type_traits>
 
 namespace dsx {
 
@@ -49,14 +48,18 @@ struct Writer {
     }
 };
 
+// Checks the shapes agree; copies and returns true when the two forms are the same in memory.
+bool copied_as_is(const TensorDesc& from, const void* src, const TensorDesc& to, void* dst) {
+    if (from.dims != to.dims) throw std::invalid_argument("convert: shapes differ: " + from.str() + " vs " + to.str());
+    if (!from.same_form(to)) return false;
+    std::memcpy(dst, src, from.bytes());
+    return true;
+}
+
 }  // namespace
 
 void convert_ref(const TensorDesc& from, const void* src, const TensorDesc& to, void* dst, ThreadPool& pool, int threads) {
-    if (from.dims != to.dims) throw std::invalid_argument("convert: shapes differ: " + from.str() + " vs " + to.str());
-    if (from.same_form(to)) {
-        std::memcpy(dst, src, from.bytes());
-        return;
-    }
+    if (copied_as_is(from, src, to, dst)) return;
     Reader read{from, src};
     Writer write{to, dst};
     const bool plain = from.rank() != 4 || (from.layout == to.layout);
@@ -224,11 +227,7 @@ void convert_typed(const TensorDesc& from, const void* src_v, const TensorDesc& 
 }  // namespace
 
 void convert(const TensorDesc& from, const void* src, const TensorDesc& to, void* dst, ThreadPool& pool, int threads) {
-    if (from.dims != to.dims) throw std::invalid_argument("convert: shapes differ: " + from.str() + " vs " + to.str());
-    if (from.same_form(to)) {
-        std::memcpy(dst, src, from.bytes());
-        return;
-    }
+    if (copied_as_is(from, src, to, dst)) return;
     const bool in8 = from.precision == Precision::INT8, out8 = to.precision == Precision::INT8;
     if (!in8 && !out8) convert_typed<float, float>(from, src, to, dst, pool, threads, Same<float>{});
     else if (!in8) convert_typed<float, int8_t>(from, src, to, dst, pool, threads, Quantise(to.quant));
