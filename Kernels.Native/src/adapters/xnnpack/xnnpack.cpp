@@ -1,5 +1,5 @@
 // XNNPACK adapters (operator API of XNNPACK git 2022-02-16): Conv in NHWC and FullyConnected, FP32 and
-// INT8, and INT8 Add (so a quantised residual block stays INT8). INT8 conv uses per-output-channel symmetric weight scales (qc8); INT8 FC only exists per-tensor
+// INT8, and INT8 Add and GlobalAveragePool (so a quantised residual block and the head stay INT8). INT8 conv uses per-output-channel symmetric weight scales (qc8); INT8 FC only exists per-tensor
 // (qs8). Activations carry the per-tensor scale/zero point of their TensorDesc. Operators (with their
 // packed weights) are created once; pointers are bound by setup on every run since buffers may move.
 #include <pthreadpool.h>
@@ -237,6 +237,20 @@ std::unique_ptr<Kernel> create_add(const NodeSpec& spec) {
     return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, 0);
 }
 
+// Refusal of an INT8 element-wise operator XNNPACK builds from per-tensor scales: the clamp must span more
+// than one output step, and `create` must accept the scale ratios (the operator is created and dropped).
+std::string int8_scales_refusal(const NodeSpec& spec, xnn_status (*create)(const NodeSpec&, xnn_operator_t*)) {
+    if (quantize(spec.epilogue.lo, spec.output.quant) >= quantize(spec.epilogue.hi, spec.output.quant))
+        return "xnnpack INT8 needs a clamp range wider than one int8 step of the output";
+    xnn_operator_t op = nullptr;
+    const xnn_status status = create(spec, &op);
+    OperatorPtr owned(op);
+    if (status != xnn_status_success)
+        return std::string("xnnpack INT8 ") + to_string(spec.op) + " does not accept the input/output scale ratios (status " +
+               std::to_string(status) + ")";
+    return {};
+}
+
 std::string admits_add(const NodeSpec& spec) {
     if (xnnpack_init() != xnn_status_success) return "XNNPACK does not support this CPU";
     if (std::string why = eltwise::binary_problem(spec); !why.empty()) return why;
@@ -244,14 +258,34 @@ std::string admits_add(const NodeSpec& spec) {
     if (rank > XNN_MAX_TENSOR_DIMS) return "xnnpack Add takes at most " + std::to_string(XNN_MAX_TENSOR_DIMS) + " dimensions";
     for (const TensorDesc& in : spec.inputs)
         if (add_shape(in, rank).empty()) return "xnnpack Add cannot read the lower-rank operand " + in.str() + " in NHWC";
-    if (quantize(spec.epilogue.lo, spec.output.quant) >= quantize(spec.epilogue.hi, spec.output.quant))
-        return "xnnpack INT8 needs a clamp range wider than one int8 step of the output";
+    return int8_scales_refusal(spec, create_add_qs8);
+}
+
+// GlobalAveragePool of NHWC data: per image, the mean over H*W rows of C channels into one row of C.
+xnn_status create_global_average_pool_qs8(const NodeSpec& spec, xnn_operator_t* op) {
+    const Quant &in = spec.inputs.at(0).quant, &out = spec.output.quant;
+    const size_t c = static_cast<size_t>(spec.output.c());
+    return xnn_create_global_average_pooling_nwc_qs8(c, c, c, static_cast<int8_t>(in.zero_point), in.scale, static_cast<int8_t>(out.zero_point),
+                                                     out.scale, quantize(spec.epilogue.lo, out), quantize(spec.epilogue.hi, out), 0, op);
+}
+
+std::unique_ptr<Kernel> create_global_average_pool(const NodeSpec& spec) {
+    check(xnnpack_init(), spec, "initialize");
     xnn_operator_t op = nullptr;
-    const xnn_status status = create_add_qs8(spec, &op);
-    OperatorPtr owned(op);
-    if (status != xnn_status_success)
-        return "xnnpack INT8 Add does not accept the input/output scale ratios (status " + std::to_string(status) + ")";
-    return {};
+    check(create_global_average_pool_qs8(spec, &op), spec, "create_global_average_pooling_nwc_qs8");
+    const TensorDesc& in = spec.inputs[0];
+    auto setup = [n = static_cast<size_t>(in.n()), hw = static_cast<size_t>(in.h() * in.w())](xnn_operator_t o, const KernelArgs& args,
+                                                                                              pthreadpool_t pool) {
+        return xnn_setup_global_average_pooling_nwc_qs8(o, n, hw, static_cast<const int8_t*>(args.inputs[0]), static_cast<int8_t*>(args.output),
+                                                        pool);
+    };
+    return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, 0);
+}
+
+std::string admits_global_average_pool(const NodeSpec& spec) {
+    if (xnnpack_init() != xnn_status_success) return "XNNPACK does not support this CPU";
+    if (spec.inputs.size() != 1 || spec.inputs[0].rank() != 4) return "xnnpack GlobalAveragePool takes one rank-4 input";
+    return int8_scales_refusal(spec, create_global_average_pool_qs8);
 }
 
 const RegisterPrimitive kXnnConv({
@@ -277,7 +311,7 @@ const RegisterPrimitive kXnnFullyConnected({
     .create = create_fc,
 });
 
-// INT8 only: FP32 Add is as fast in the neon kernel, which needs no XNNPACK operator per node.
+// INT8 only (Add and GlobalAveragePool): in FP32 the neon kernels serve, needing no XNNPACK operator per node.
 const RegisterPrimitive kXnnAdd({
     .primitive = "xnnpack",
     .library = "xnnpack",
@@ -287,6 +321,17 @@ const RegisterPrimitive kXnnAdd({
     .threaded = true,
     .admits = admits_add,
     .create = create_add,
+});
+
+const RegisterPrimitive kXnnGlobalAveragePool({
+    .primitive = "xnnpack",
+    .library = "xnnpack",
+    .op = Op::GlobalAveragePool,
+    .layouts = {Layout::NHWC},
+    .precisions = {Precision::INT8},
+    .threaded = true,
+    .admits = admits_global_average_pool,
+    .create = create_global_average_pool,
 });
 
 }  // namespace
