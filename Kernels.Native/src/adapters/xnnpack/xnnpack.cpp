@@ -312,27 +312,13 @@ const RegisterPrimitive kXnnFullyConnected({
 });
 
 // INT8 only (Add and GlobalAveragePool): in FP32 the neon kernels serve, needing no XNNPACK operator per node.
-const RegisterPrimitive kXnnAdd({
-    .primitive = "xnnpack",
-    .library = "xnnpack",
-    .op = Op::Add,
-    .layouts = {Layout::NHWC},
-    .precisions = {Precision::INT8},
-    .threaded = true,
-    .admits = admits_add,
-    .create = create_add,
-});
+PrimitiveImpl int8_nhwc(Op op, std::string (*admits)(const NodeSpec&), std::unique_ptr<Kernel> (*create)(const NodeSpec&)) {
+    return {.primitive = "xnnpack", .library = "xnnpack", .op = op, .layouts = {Layout::NHWC}, .precisions = {Precision::INT8},
+            .threaded = true, .admits = admits, .create = create};
+}
 
-const RegisterPrimitive kXnnGlobalAveragePool({
-    .primitive = "xnnpack",
-    .library = "xnnpack",
-    .op = Op::GlobalAveragePool,
-    .layouts = {Layout::NHWC},
-    .precisions = {Precision::INT8},
-    .threaded = true,
-    .admits = admits_global_average_pool,
-    .create = create_global_average_pool,
-});
+const RegisterPrimitive kXnnAdd(int8_nhwc(Op::Add, admits_add, create_add));
+const RegisterPrimitive kXnnGlobalAveragePool(int8_nhwc(Op::GlobalAveragePool, admits_global_average_pool, create_global_average_pool));
 
 }  // namespace
 }  // namespace dsx
