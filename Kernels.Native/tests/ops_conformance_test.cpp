@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <numeric>
 
 #include "kernel_testing.h"
@@ -379,6 +380,49 @@ TEST(OpsRef, FlattenAndReshapeCopy) {
     Problem r = make_problem(rng, Op::Reshape, {{2, 3, 2, 2}}, {6, 4});
     EXPECT_EQ(run_ref(r), r.inputs[0]);
 }
+
+// XNNPACK's INT8 Add and GlobalAveragePool (NHWC) against the FP32 ref: each element within half a step
+// of each input's quantisation (a mean keeps that bound) plus one output step (rounding and XNNPACK's
+// fixed-point requantisation), with quantisation chosen from the data's ranges as calibration does.
+class OpsInt8Conformance : public ::testing::TestWithParam<Op> {};
+
+TEST_P(OpsInt8Conformance, XnnpackWithinQuantisationError) {
+    const Op op = GetParam();
+    if (!Registry::instance().find("xnnpack", op)) GTEST_SKIP() << "built without XNNPACK";
+    std::mt19937 rng(2718 + static_cast<int>(op));
+    int admitted = 0;
+    double worst = 0;
+    std::string last_reason;
+    for (int attempt = 0; attempt < 1000 && admitted < 50; ++attempt) {
+        Problem p = random_problem(rng, op);
+        const int threads = 1 + attempt % 2;
+        const std::vector<float> want = run_ref(p);
+        std::string why;
+        const std::vector<float> got = run_primitive("xnnpack", p, Layout::NHWC, Precision::INT8, threads, &why, &want);
+        if (got.empty()) {
+            last_reason = why;
+            continue;
+        }
+        ++admitted;
+        auto scale = [](const std::vector<float>& v) {
+            auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+            return static_cast<double>(choose_quant(*lo, *hi).scale);
+        };
+        double bound = scale(want);
+        for (const std::vector<float>& in : p.inputs) bound += scale(in) / 2;
+        for (size_t i = 0; i < want.size(); ++i) {
+            const double err = std::abs(static_cast<double>(got[i]) - want[i]);
+            worst = std::max(worst, err / bound);
+            ASSERT_LE(err, bound) << "element " << i << ": xnnpack " << got[i] << " vs ref " << want[i] << ", threads=" << threads << " on "
+                                  << describe(p);
+        }
+    }
+    EXPECT_GE(admitted, 50) << "xnnpack INT8 " << to_string(op) << " admitted too few random shapes; last refusal: " << last_reason;
+    std::cout << "xnnpack INT8 " << to_string(op) << ": " << admitted << " shapes, worst error " << worst << " of its bound\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Xnnpack, OpsInt8Conformance, ::testing::Values(Op::Add, Op::GlobalAveragePool),
+                         [](const ::testing::TestParamInfo<Op>& info) { return std::string(to_string(info.param)); });
 
 }  // namespace
 }  // namespace dsx::testing

@@ -23,7 +23,12 @@ Quant choose_quant(float lo, float hi);
 int64_t offset_of(const TensorDesc& d, int64_t n, int64_t c, int64_t h, int64_t w);
 
 // Rewrites `src` (described by `from`) as `to`: same logical shape, any layout and precision.
-// Channel padding of NCHW8c is written as zero.
+// Channel padding of NCHW8c is written as zero. Specialised loops per layout/precision pair; bit-identical
+// to convert_ref.
 void convert(const TensorDesc& from, const void* src, const TensorDesc& to, void* dst, ThreadPool& pool, int threads);
+
+// The per-element definition of `convert` (one offset and precision branch per element): the reference
+// the fast loops are tested against.
+void convert_ref(const TensorDesc& from, const void* src, const TensorDesc& to, void* dst, ThreadPool& pool, int threads);
 
 }  // namespace dsx

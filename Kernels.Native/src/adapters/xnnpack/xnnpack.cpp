@@ -1,5 +1,5 @@
 // XNNPACK adapters (operator API of XNNPACK git 2022-02-16): Conv in NHWC and FullyConnected, FP32 and
-// INT8. INT8 conv uses per-output-channel symmetric weight scales (qc8); INT8 FC only exists per-tensor
+// INT8, and INT8 Add and GlobalAveragePool (so a quantised residual block and the head stay INT8). INT8 conv uses per-output-channel symmetric weight scales (qc8); INT8 FC only exists per-tensor
 // (qs8). Activations carry the per-tensor scale/zero point of their TensorDesc. Operators (with their
 // packed weights) are created once; pointers are bound by setup on every run since buffers may move.
 #include <pthreadpool.h>
@@ -13,6 +13,7 @@
 #include "dsx/conv.h"
 #include "dsx/convert.h"
 #include "dsx/error.h"
+#include "../../kernels/eltwise/eltwise.h"
 
 namespace dsx {
 namespace {
@@ -111,7 +112,7 @@ std::vector<float> to_ohwi(const NodeSpec& spec, const ConvDims& d) {
 
 class XnnKernel final : public Kernel {
 public:
-    using Setup = std::function<xnn_status(xnn_operator_t, const void*, void*, pthreadpool_t)>;
+    using Setup = std::function<xnn_status(xnn_operator_t, const KernelArgs&, pthreadpool_t)>;
     XnnKernel(const NodeSpec& spec, OperatorPtr op, Setup setup, size_t weight_bytes)
         : spec_(spec), op_(std::move(op)), setup_(std::move(setup)), weight_bytes_(weight_bytes) {}
 
@@ -119,7 +120,7 @@ public:
 
     void run(const KernelArgs& args) override {
         pthreadpool_t pool = threadpool_for(args.threads);
-        check(setup_(op_.get(), args.inputs[0], args.output, pool), spec_, "setup");
+        check(setup_(op_.get(), args, pool), spec_, "setup");
         check(xnn_run_operator(op_.get(), pool), spec_, "run");
     }
 
@@ -145,8 +146,8 @@ std::unique_ptr<Kernel> create_conv(const NodeSpec& spec) {
                                                 u(d.groups), z(d.cg()), z(d.ocg()), z(d.c), z(d.oc), w.data(), spec.bias,
                                                 spec.epilogue.lo, spec.epilogue.hi, 0, &op),
               spec, "create_convolution2d_nhwc_f32");
-        auto setup = [n = z(d.n), h = z(d.h), w = z(d.w)](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
-            return xnn_setup_convolution2d_nhwc_f32(o, n, h, w, static_cast<const float*>(in), static_cast<float*>(out), pool);
+        auto setup = [n = z(d.n), h = z(d.h), w = z(d.w)](xnn_operator_t o, const KernelArgs& a, pthreadpool_t pool) {
+            return xnn_setup_convolution2d_nhwc_f32(o, n, h, w, static_cast<const float*>(a.inputs[0]), static_cast<float*>(a.output), pool);
         };
         return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, (w.size() + (spec.bias ? z(d.oc) : 0)) * sizeof(float));
     }
@@ -158,8 +159,8 @@ std::unique_ptr<Kernel> create_conv(const NodeSpec& spec) {
                                             in.scale, q.scale.data(), q.q.data(), q.bias.data(), static_cast<int8_t>(out.zero_point),
                                             out.scale, quantize(spec.epilogue.lo, out), quantize(spec.epilogue.hi, out), 0, &op),
           spec, "create_convolution2d_nhwc_qc8");
-    auto setup = [n = z(d.n), h = z(d.h), w = z(d.w)](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
-        return xnn_setup_convolution2d_nhwc_qc8(o, n, h, w, static_cast<const int8_t*>(in), static_cast<int8_t*>(out), pool);
+    auto setup = [n = z(d.n), h = z(d.h), w = z(d.w)](xnn_operator_t o, const KernelArgs& a, pthreadpool_t pool) {
+        return xnn_setup_convolution2d_nhwc_qc8(o, n, h, w, static_cast<const int8_t*>(a.inputs[0]), static_cast<int8_t*>(a.output), pool);
     };
     return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, int8_weight_bytes(q));
 }
@@ -173,8 +174,8 @@ std::unique_ptr<Kernel> create_fc(const NodeSpec& spec) {
     if (spec.output.precision == Precision::FP32) {
         check(xnn_create_fully_connected_nc_f32(zk, zm, zk, zm, spec.weight, spec.bias, spec.epilogue.lo, spec.epilogue.hi, 0, &op), spec,
               "create_fully_connected_nc_f32");
-        auto setup = [n](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
-            return xnn_setup_fully_connected_nc_f32(o, n, static_cast<const float*>(in), static_cast<float*>(out), pool);
+        auto setup = [n](xnn_operator_t o, const KernelArgs& a, pthreadpool_t pool) {
+            return xnn_setup_fully_connected_nc_f32(o, n, static_cast<const float*>(a.inputs[0]), static_cast<float*>(a.output), pool);
         };
         return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, (zm * zk + (spec.bias ? zm : 0)) * sizeof(float));
     }
@@ -185,8 +186,8 @@ std::unique_ptr<Kernel> create_fc(const NodeSpec& spec) {
                                             q.bias.data(), static_cast<int8_t>(out.zero_point), out.scale,
                                             quantize(spec.epilogue.lo, out), quantize(spec.epilogue.hi, out), 0, &op),
           spec, "create_fully_connected_nc_qs8");
-    auto setup = [n](xnn_operator_t o, const void* in, void* out, pthreadpool_t pool) {
-        return xnn_setup_fully_connected_nc_qs8(o, n, static_cast<const int8_t*>(in), static_cast<int8_t*>(out), pool);
+    auto setup = [n](xnn_operator_t o, const KernelArgs& a, pthreadpool_t pool) {
+        return xnn_setup_fully_connected_nc_qs8(o, n, static_cast<const int8_t*>(a.inputs[0]), static_cast<int8_t*>(a.output), pool);
     };
     return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, int8_weight_bytes(q));
 }
@@ -200,6 +201,91 @@ std::string admits_fc(const NodeSpec& spec) {
     if (xnnpack_init() != xnn_status_success) return "XNNPACK does not support this CPU";
     if (spec.inputs.at(0).rank() != 2) return "xnnpack FullyConnected needs a rank-2 input, got rank " + std::to_string(spec.inputs.at(0).rank());
     return spec.output.precision == Precision::FP32 ? std::string() : int8_refusal(spec, false);
+}
+
+// Physical shape of Add operand `d` for XNNPACK's NumPy broadcast: right-aligned to the output's rank and,
+// for a rank-4 output, in NHWC order. Empty when the operand's memory does not read as that shape (a
+// rank-3 or lower operand, stored row-major, whose channel axis and spatial axes are all larger than 1).
+std::vector<size_t> add_shape(const TensorDesc& d, int out_rank) {
+    std::vector<int64_t> a(static_cast<size_t>(out_rank - d.rank()), 1);
+    a.insert(a.end(), d.dims.begin(), d.dims.end());
+    if (out_rank == 4) {
+        if (d.rank() != 4 && a[1] != 1 && a[2] * a[3] != 1) return {};
+        a = {a[0], a[2], a[3], a[1]};
+    }
+    return std::vector<size_t>(a.begin(), a.end());
+}
+
+// Creates the qs8 Add operator; its status tells whether XNNPACK accepts the scale ratios.
+xnn_status create_add_qs8(const NodeSpec& spec, xnn_operator_t* op) {
+    const Quant &a = spec.inputs.at(0).quant, &b = spec.inputs.at(1).quant, &out = spec.output.quant;
+    return xnn_create_add_nd_qs8(static_cast<int8_t>(a.zero_point), a.scale, static_cast<int8_t>(b.zero_point), b.scale,
+                                 static_cast<int8_t>(out.zero_point), out.scale, quantize(spec.epilogue.lo, out),
+                                 quantize(spec.epilogue.hi, out), 0, op);
+}
+
+std::unique_ptr<Kernel> create_add(const NodeSpec& spec) {
+    check(xnnpack_init(), spec, "initialize");
+    xnn_operator_t op = nullptr;
+    check(create_add_qs8(spec, &op), spec, "create_add_nd_qs8");
+    const int rank = spec.output.rank();
+    auto setup = [a = add_shape(spec.inputs[0], rank), b = add_shape(spec.inputs[1], rank)](xnn_operator_t o, const KernelArgs& args,
+                                                                                             pthreadpool_t pool) {
+        return xnn_setup_add_nd_qs8(o, a.size(), a.data(), b.size(), b.data(), static_cast<const int8_t*>(args.inputs[0]),
+                                    static_cast<const int8_t*>(args.inputs[1]), static_cast<int8_t*>(args.output), pool);
+    };
+    return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, 0);
+}
+
+// Refusal of an INT8 element-wise operator XNNPACK builds from per-tensor scales: the clamp must span more
+// than one output step, and `create` must accept the scale ratios (the operator is created and dropped).
+std::string int8_scales_refusal(const NodeSpec& spec, xnn_status (*create)(const NodeSpec&, xnn_operator_t*)) {
+    if (quantize(spec.epilogue.lo, spec.output.quant) >= quantize(spec.epilogue.hi, spec.output.quant))
+        return "xnnpack INT8 needs a clamp range wider than one int8 step of the output";
+    xnn_operator_t op = nullptr;
+    const xnn_status status = create(spec, &op);
+    OperatorPtr owned(op);
+    if (status != xnn_status_success)
+        return std::string("xnnpack INT8 ") + to_string(spec.op) + " does not accept the input/output scale ratios (status " +
+               std::to_string(status) + ")";
+    return {};
+}
+
+std::string admits_add(const NodeSpec& spec) {
+    if (xnnpack_init() != xnn_status_success) return "XNNPACK does not support this CPU";
+    if (std::string why = eltwise::binary_problem(spec); !why.empty()) return why;
+    const int rank = spec.output.rank();
+    if (rank > XNN_MAX_TENSOR_DIMS) return "xnnpack Add takes at most " + std::to_string(XNN_MAX_TENSOR_DIMS) + " dimensions";
+    for (const TensorDesc& in : spec.inputs)
+        if (add_shape(in, rank).empty()) return "xnnpack Add cannot read the lower-rank operand " + in.str() + " in NHWC";
+    return int8_scales_refusal(spec, create_add_qs8);
+}
+
+// GlobalAveragePool of NHWC data: per image, the mean over H*W rows of C channels into one row of C.
+xnn_status create_global_average_pool_qs8(const NodeSpec& spec, xnn_operator_t* op) {
+    const Quant &in = spec.inputs.at(0).quant, &out = spec.output.quant;
+    const size_t c = static_cast<size_t>(spec.output.c());
+    return xnn_create_global_average_pooling_nwc_qs8(c, c, c, static_cast<int8_t>(in.zero_point), in.scale, static_cast<int8_t>(out.zero_point),
+                                                     out.scale, quantize(spec.epilogue.lo, out), quantize(spec.epilogue.hi, out), 0, op);
+}
+
+std::unique_ptr<Kernel> create_global_average_pool(const NodeSpec& spec) {
+    check(xnnpack_init(), spec, "initialize");
+    xnn_operator_t op = nullptr;
+    check(create_global_average_pool_qs8(spec, &op), spec, "create_global_average_pooling_nwc_qs8");
+    const TensorDesc& in = spec.inputs[0];
+    auto setup = [n = static_cast<size_t>(in.n()), hw = static_cast<size_t>(in.h() * in.w())](xnn_operator_t o, const KernelArgs& args,
+                                                                                              pthreadpool_t pool) {
+        return xnn_setup_global_average_pooling_nwc_qs8(o, n, hw, static_cast<const int8_t*>(args.inputs[0]), static_cast<int8_t*>(args.output),
+                                                        pool);
+    };
+    return std::make_unique<XnnKernel>(spec, OperatorPtr(op), setup, 0);
+}
+
+std::string admits_global_average_pool(const NodeSpec& spec) {
+    if (xnnpack_init() != xnn_status_success) return "XNNPACK does not support this CPU";
+    if (spec.inputs.size() != 1 || spec.inputs[0].rank() != 4) return "xnnpack GlobalAveragePool takes one rank-4 input";
+    return int8_scales_refusal(spec, create_global_average_pool_qs8);
 }
 
 const RegisterPrimitive kXnnConv({
@@ -224,6 +310,15 @@ const RegisterPrimitive kXnnFullyConnected({
     .admits = admits_fc,
     .create = create_fc,
 });
+
+// INT8 only (Add and GlobalAveragePool): in FP32 the neon kernels serve, needing no XNNPACK operator per node.
+PrimitiveImpl int8_nhwc(Op op, std::string (*admits)(const NodeSpec&), std::unique_ptr<Kernel> (*create)(const NodeSpec&)) {
+    return {.primitive = "xnnpack", .library = "xnnpack", .op = op, .layouts = {Layout::NHWC}, .precisions = {Precision::INT8},
+            .threaded = true, .admits = admits, .create = create};
+}
+
+const RegisterPrimitive kXnnAdd(int8_nhwc(Op::Add, admits_add, create_add));
+const RegisterPrimitive kXnnGlobalAveragePool(int8_nhwc(Op::GlobalAveragePool, admits_global_average_pool, create_global_average_pool));
 
 }  // namespace
 }  // namespace dsx
