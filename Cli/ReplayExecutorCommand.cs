@@ -11,10 +11,11 @@ namespace Dsx.Cli;
 
 /// <summary>
 /// <c>dsx replay-executor --table T.json --stdio</c>: a replay board; with <c>--listen HOST:PORT --token T</c>, a host of
-/// many (one per connection, as a board reached over TCP), so hundreds of replay boards cost one process. It speaks the executor protocol on stdin/stdout
-/// (the frames of <see cref="FrameCodec"/>) and answers from a recorded measurement table (<see cref="ReplayExecutor"/>),
-/// sleeping as long as the replayed measurement would take, times <c>--time-scale</c>. The farm runs it as any board's
-/// executor (launch <c>replay</c>), so the whole stack is exercised at scale without compute.
+/// many (one per connection, as a board reached over TCP), so hundreds of replay boards cost one process. It speaks the
+/// executor protocol (the frames of <see cref="FrameCodec"/>) and answers from a recorded measurement table
+/// (<see cref="ReplayExecutor"/>), sleeping as long as the replayed measurement would take, times <c>--time-scale</c>.
+/// The farm runs it as any board's executor (launch <c>replay</c> or <c>tcp</c>), so the whole stack is exercised at
+/// scale without compute.
 /// </summary>
 internal static class ReplayExecutorCommand
 {
