@@ -31,6 +31,10 @@ internal static class ReplayExecutorCommand
             Description = "Listen on HOST:PORT (port 0: any free one, printed on stdout) and answer every connection as a board of its own, as 'dsx-executor --listen': many replay boards in one process.",
         };
         var token = new Option<string?>("--token") { Description = "With --listen: the token each connection's Hello must carry." };
+        var untilStdinCloses = new Option<bool>("--until-stdin-closes")
+        {
+            Description = "With --listen: stop when stdin closes (the silo that starts the host holds its other end, so the host never outlives it, even killed).",
+        };
         var timeScale = new Option<double>("--time-scale")
         {
             Description = "How long a measurement takes relative to the replayed time of its warm-up and timed runs (1: as recorded; 0.1: ten times faster).",
@@ -42,7 +46,7 @@ internal static class ReplayExecutorCommand
             "replay-executor",
             "A replay board's executor: answers the executor protocol on stdio (or, with --listen, many boards over TCP) from a measurement table, with the table's timings and noise (no compute).")
         {
-            table, stdio, listen, token, timeScale, seed,
+            table, stdio, listen, token, untilStdinCloses, timeScale, seed,
         };
         command.SetAction((r, ct) => CliErrors.Guard(() =>
         {
@@ -64,7 +68,7 @@ internal static class ReplayExecutorCommand
                 return ServeStdioAsync(new ReplayExecutor(replayed, scale, first), ct);
             }
 
-            return ListenAsync(Endpoint(address), n => new ReplayExecutor(replayed, scale, first + n, secret), ct);
+            return ListenAsync(Endpoint(address), n => new ReplayExecutor(replayed, scale, first + n, secret), r.GetValue(untilStdinCloses), ct);
         }));
         return command;
     }
@@ -78,8 +82,25 @@ internal static class ReplayExecutorCommand
     }
 
     /// <summary>Every connection is a board with its own executor state (greeting, loaded models, noise), served concurrently.</summary>
-    private static async Task<int> ListenAsync(IPEndPoint endpoint, Func<ulong, ReplayExecutor> board, CancellationToken cancellationToken)
+    private static async Task<int> ListenAsync(IPEndPoint endpoint, Func<ulong, ReplayExecutor> board, bool untilStdinCloses, CancellationToken stopped)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopped);
+        var cancellationToken = stop.Token;
+        if (untilStdinCloses)
+        {
+            _ = Task.Run(async () =>
+            {
+                await using var stdin = Console.OpenStandardInput();
+                var buffer = new byte[256];
+                while (await stdin.ReadAsync(buffer, cancellationToken) > 0)
+                {
+                    // Nothing is sent on it: it only tells when its writer is gone.
+                }
+
+                await stop.CancelAsync();
+            }, cancellationToken);
+        }
+
         using var listener = new TcpListener(endpoint);
         listener.Start();
         Console.Out.WriteLine(ListeningPrefix + listener.LocalEndpoint);

@@ -9,7 +9,7 @@ namespace Dsx.Cli;
 /// <summary>
 /// The one <c>dsx replay-executor --listen</c> process behind a silo's <c>--replay-boards</c>: each replay board is a
 /// TCP connection to it (launch <c>tcp</c>), through the same executor connection, session and board grain as a real
-/// board's, instead of a .NET process per board. Stopped with the silo.
+/// board's, instead of a .NET process per board. Stopped with the silo, and stops by itself when the silo is gone.
 /// </summary>
 internal sealed class ReplayHost : IAsyncDisposable
 {
@@ -29,8 +29,12 @@ internal sealed class ReplayHost : IAsyncDisposable
     public static async Task<ReplayHost> StartAsync(string table, double? timeScale, IPAddress address, CancellationToken cancellationToken)
     {
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", table, "--listen", $"{address}:0", "--token", token })
+        // Its stdin is a pipe this process holds: if the silo dies, even killed, the pipe closes and the host stops.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", table, "--listen", $"{address}:0", "--token", token, "--until-stdin-closes",
+        })
         {
             start.ArgumentList.Add(argument);
         }

@@ -130,6 +130,35 @@ public sealed class ReplayExecutorTests
         }
     }
 
+    [Fact]
+    public async Task A_listening_replay_host_stops_when_its_stdin_closes_if_told_to()
+    {
+        using var host = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", TablePath, "--listen", "127.0.0.1:0", "--token", "t", "--until-stdin-closes" },
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        })!;
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            Assert.StartsWith("dsx replay-executor: listening on ", await host.StandardOutput.ReadLineAsync(limit.Token) ?? "", StringComparison.Ordinal);
+            Assert.False(host.HasExited);
+
+            host.StandardInput.Close();
+
+            await host.WaitForExitAsync(limit.Token);
+            Assert.Equal(0, host.ExitCode);
+        }
+        finally
+        {
+            if (!host.HasExited)
+            {
+                host.Kill();
+            }
+        }
+    }
+
     private static ExecutorLaunch Launch(string table) =>
         new("dotnet", [Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", table, "--stdio", "--time-scale", "0.5", "--seed", "1"]);
 }
