@@ -118,6 +118,7 @@ internal static class SiloCommand
             }
 
             return RunAsync(
+                replayTablePath is null ? null : new ReplayRequest(replayTablePath, r.GetValue(replayTimeScale)),
                 new DsxSiloOptions
                 {
                     DatabasePath = Path.GetFullPath(r.GetValue(database)!),
@@ -129,11 +130,8 @@ internal static class SiloCommand
                     // Read now, so a wrong file stops the command with its line instead of failing inside the silo.
                     Boards = r.GetValue(boardsFile) is { } file ? BoardsFile.Load(file) : [],
                     ReplayBoards = replayCount,
-                    ReplayTable = replayTablePath,
                     // Read now, so a wrong table stops the command with one line; the kind says whose timings are replayed.
                     ReplayKind = replayTablePath is null ? null : BoardLaunches.ReplayKindPrefix + MeasurementTable.Load(replayTablePath).Board.Kind,
-                    ReplayTimeScale = r.GetValue(replayTimeScale),
-                    ReplayProgram = Path.Combine(AppContext.BaseDirectory, "dsx.dll"),
                     TimingLogPath = r.GetValue(timingLog) is { } log ? Path.GetFullPath(log) : null,
                 },
                 new DsxWebOptions { Urls = r.GetValue(urls)!, ApiKey = r.GetValue(apiKey) is { Length: > 0 } key ? key : null },
@@ -162,7 +160,7 @@ internal static class SiloCommand
             .UseConsoleLifetime()
             .Build();
 
-    private static async Task<int> RunAsync(DsxSiloOptions options, DsxWebOptions web, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ReplayRequest? replay, DsxSiloOptions options, DsxWebOptions web, bool verbose, CancellationToken cancellationToken)
     {
         if (options.Cluster is { } clustered)
         {
@@ -189,6 +187,11 @@ internal static class SiloCommand
             }
         }
 
+        // One process answers for every replay board (a connection each), on the address other silos of a cluster reach.
+        await using var replayHost = replay is null
+            ? null
+            : await ReplayHost.StartAsync(replay.Table, replay.TimeScale, options.Cluster?.Address ?? IPAddress.Loopback, cancellationToken);
+        options = options with { ReplayHost = replayHost?.Endpoint };
         using var host = Build(options, web, verbose);
         try
         {
@@ -256,4 +259,7 @@ internal static class SiloCommand
             .Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
         ?? throw new UsageException("this host has no non-loopback IPv4 address for the other silos to reach; give --address.");
+
+    /// <summary>What <c>--replay-table</c> and <c>--replay-time-scale</c> ask of the replay boards' host.</summary>
+    private sealed record ReplayRequest(string Table, double? TimeScale);
 }

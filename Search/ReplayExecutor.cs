@@ -22,14 +22,17 @@ public sealed class ReplayExecutor
     private readonly MeasurementTable _table;
     private readonly TableSimulator _simulator;
     private readonly HashSet<string> _models = new(StringComparer.Ordinal);
+    private readonly string? _token;
     private bool _greeted;
 
     /// <param name="timeScale">How much of the replayed time a measurement takes (1: as recorded; 0.1: ten times faster).</param>
-    public ReplayExecutor(MeasurementTable table, double timeScale, ulong seed)
+    /// <param name="token">The token a Hello must carry (a board reached over TCP, as <c>dsx-executor --listen</c>); null: none.</param>
+    public ReplayExecutor(MeasurementTable table, double timeScale, ulong seed, string? token = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentOutOfRangeException.ThrowIfNegative(timeScale);
         _table = table;
+        _token = token;
         TimeScale = timeScale;
         _simulator = new TableSimulator(table, Objective.Latency, seed);
     }
@@ -54,6 +57,12 @@ public sealed class ReplayExecutor
                 if (request.Hello.ProtocolVersion != (uint)ProtocolVersion.Current)
                 {
                     reply.Error = Error(ErrorCode.VersionMismatch, $"protocol version {request.Hello.ProtocolVersion} asked, this replay board speaks {(uint)ProtocolVersion.Current}");
+                    break;
+                }
+
+                if (_token is not null && request.Hello.Token != _token)
+                {
+                    reply.Error = Error(ErrorCode.Unauthorized, "wrong token");
                     break;
                 }
 

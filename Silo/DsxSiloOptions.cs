@@ -1,3 +1,4 @@
+using Dsx.BoardHost;
 using Dsx.Grains;
 
 namespace Dsx.Silo;
@@ -36,19 +37,14 @@ public sealed record DsxSiloOptions
     /// <summary>The longest one executor request may take before the executor is taken for hung, killed and restarted.</summary>
     public TimeSpan MeasurementTimeout { get; init; } = BoardOptions.Default.MeasurementTimeout;
 
-    /// <summary>Replay boards registered at start (ids <c>replay-0</c>, ...; launch <c>replay</c>), for scale tests of the farm.</summary>
+    /// <summary>Replay boards registered at start (ids <c>replay-0</c>, ...; launch <c>tcp</c> to <see cref="ReplayHost"/>), for scale tests of the farm.</summary>
     public int ReplayBoards { get; init; }
 
-    /// <summary>The measurement table the replay boards answer from; their kind is <c>replay:</c> + the table's board kind.</summary>
-    public string? ReplayTable { get; init; }
-
+    /// <summary>The replay boards' kind: <c>replay:</c> + the kind of the board their table was recorded on.</summary>
     public string? ReplayKind { get; init; }
 
-    /// <summary>The factor on the replay boards' measurement times (1: as recorded).</summary>
-    public double? ReplayTimeScale { get; init; }
-
-    /// <summary>The dsx command (or dsx.dll) that runs <c>dsx replay-executor</c>.</summary>
-    public string? ReplayProgram { get; init; }
+    /// <summary>The <c>dsx replay-executor --listen</c> that answers for every replay board, one connection each.</summary>
+    public ExecutorEndpoint? ReplayHost { get; init; }
 
     /// <summary>Where the board grains of this silo append one line per measurement (board, executor-side start and end); null: nowhere.</summary>
     public string? TimingLogPath { get; init; }

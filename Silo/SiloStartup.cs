@@ -30,14 +30,13 @@ public static class SiloStartup
             }
         }
 
-        if (options is { ReplayBoards: > 0, ReplayTable: { } table, ReplayKind: { } kind, ReplayProgram: { } program })
+        if (options is { ReplayBoards: > 0, ReplayKind: { } kind, ReplayHost: { } replay })
         {
             var farm = grains.GetGrain<IBoardFarmGrain>(0);
             for (var i = 0; i < options.ReplayBoards; i++)
             {
                 await farm.AddAsync(new BoardRegistration(
-                    string.Create(CultureInfo.InvariantCulture, $"replay-{i}"), kind, "replay", program, null, null, null, null, null, null, null,
-                    Table: table, TimeScale: options.ReplayTimeScale));
+                    string.Create(CultureInfo.InvariantCulture, $"replay-{i}"), kind, "tcp", null, replay.Host, replay.Port, null, replay.Token, null, null, null));
             }
         }
 

@@ -60,8 +60,10 @@ shared**: other engineers' builds and tests ran throughout (the load average per
 silo, the replay boards and everything else competed for two cores. Figures are for this machine at that moment.
 
 ## What runs
-- Every board is a replay board: \`dsx replay-executor\`, one process per board, speaking the executor protocol on stdio
-  (Hello, LoadModel, DescribeSpace, Measure) through the unchanged BoardSession, BoardGrain and farm scheduler. It
+- Every board is a replay board: a TCP connection to the one \`dsx replay-executor --listen\` process the silo starts for
+  all its replay boards (one process per board before 2026-11-30 20:30), speaking the executor protocol (Hello,
+  LoadModel, DescribeSpace, Measure) through the same executor connection, BoardSession, BoardGrain and farm scheduler
+  as a real board reached over TCP. It
   answers from \`bench/tables/$model.json\` (recorded on this machine's x86 board): each timed run's per-layer times
   are a recorded median times the entry's measured noise, and it sleeps for the drawn time of its warm-up and timed
   runs (1 + 5) times **$scale** (\`--replay-time-scale\`; a mean measurement took **$mean_ms ms**, about what a mid-size
@@ -82,10 +84,12 @@ silo, the replay boards and everything else competed for two cores. Figures are 
 ## Figures
 - episodes/s: the explorations' episode counters over the window (an episode the measurement store can answer is not
   measured, so board measurements/s can be lower).
-- utilisation: executor-side busy time of every measurement in the window / (boards x window).
+- utilisation: executor-side busy time of every measurement in the window / (boards x window), read once the
+  measurements in flight at the window's end have ended (before 2026-11-30 20:30 they were missing: a board lost half a
+  measurement on average, up to 15%).
 - ideal: boards / mean measurement time, the throughput of a farm with no overhead.
-- silo CPU per episode: utime + stime of the silo process(es) over the window / episodes; the replay boards' own CPU
-  (their .NET runtimes, sleeping most of the time) is shown apart, in cores used.
+- silo CPU per episode: utime + stime of the silo process(es) over the window / episodes; the replay host's own CPU
+  (its .NET runtime, sleeping most of the time) is shown apart, in cores used.
 - free to next start: per board, from a measurement's end to the next one's start (executor clocks), over every pair
   whose second measurement started in the window: what a freed board waits for the farm to hand it new work.
 

@@ -15,7 +15,7 @@ def table(points, silos):
         return ""
     lines = [
         "| boards | explorations | batch | episodes/s | board measurements/s | ideal (boards / mean measurement) | utilisation | silo CPU ms/episode "
-        "| replay boards' CPU (cores) | free to next start p50 / p99 ms | load avg |",
+        "| replay host CPU (cores) | free to next start p50 / p99 ms | load avg |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for p in sorted(rows, key=lambda p: (p["boards"], p["explorations"])):

@@ -59,7 +59,7 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
         CheckStores(states, problems);
         CheckExplorations(states, problems);
         return new SqliteStoreReport(
-            full, problems, states.Rows, states.Explorations.Count, states.Episodes.Count, states.Stores.Values.Sum(s => s.Keys.Count));
+            full, problems, states.Rows, states.Explorations.Count, states.Episodes.Count, states.Recorded.Values.Sum(k => k.Count));
     }
 
     private void ReadStates(SqliteConnection connection, StoredStates states, List<string> problems)
@@ -95,12 +95,20 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
                 case MeasurementStoreState store:
                     states.Stores[key] = store;
                     break;
+                case MeasurementJournalState journal:
+                    states.Journals[key] = journal;
+                    break;
             }
         }
     }
 
     private static void CheckStores(StoredStates states, List<string> problems)
     {
+        foreach (var storeKey in states.Journals.Where(j => j.Value.Entries.Count > 0).Select(j => j.Key).Except(states.Stores.Keys))
+        {
+            problems.Add($"store {storeKey}: {states.Journals[storeKey].Entries.Count} journal entries but no table");
+        }
+
         foreach (var (storeKey, store) in states.Stores)
         {
             foreach (var doubled in store.Keys.GroupBy(k => k, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -129,6 +137,17 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
                 problems.Add($"store {storeKey}: {keys.Count} keys recorded but no table");
             }
 
+            // The journal's keys follow the snapshot's; one in both was journalled before a snapshot the journal outlived.
+            var journalled = states.Journals.TryGetValue(storeKey, out var journal)
+                ? journal.Entries.Select(e => e.RequestKey).OfType<string>().ToList()
+                : [];
+            foreach (var doubled in journalled.GroupBy(k => k, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                problems.Add($"store {storeKey}: {doubled.Key} is journalled {doubled.Count()} times");
+            }
+
+            keys.AddRange(journalled.Distinct(StringComparer.Ordinal).Except(keys, StringComparer.Ordinal).ToList());
+            states.Recorded[storeKey] = keys;
             foreach (var key in keys.Where(k => !states.Episodes.TryGetValue(k, out var e) || e.Outcome?.Outcome is not { Succeeded: true, Reply: not null }))
             {
                 problems.Add($"store {storeKey}: {key} is recorded but its episode keeps no measurement");
@@ -157,8 +176,8 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
             }
 
             var prefix = id + "/";
-            var recorded = states.Stores.TryGetValue($"{spec.BoardKind}/{spec.ModelHash}", out var store)
-                ? store.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal)
+            var recorded = states.Recorded.TryGetValue($"{spec.BoardKind}/{spec.ModelHash}", out var storeKeys)
+                ? storeKeys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal)
                 : [];
             var kept = states.Episodes.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             foreach (var key in recorded.Concat(kept.Select(e => e.Key)).Distinct(StringComparer.Ordinal))
@@ -210,5 +229,10 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
         public Dictionary<string, EpisodeGrainState> Episodes { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, MeasurementStoreState> Stores { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, MeasurementJournalState> Journals { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Per store, the request keys of its snapshot and then its journal, each once.</summary>
+        public Dictionary<string, List<string>> Recorded { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Dsx.Model;
 using Dsx.Search;
 using Dsx.Wire;
@@ -79,6 +81,82 @@ public sealed class ReplayExecutorTests
         Assert.Contains("computes nothing", outcome.Failure.Detail, StringComparison.Ordinal);
         var baseline = await session.MeasureAsync(loaded.Hash, PlanFactory.Baseline(graph), new MeasureOptions(Warmup: 0, Repeats: 1));
         Assert.True(baseline.Succeeded, baseline.Failure?.ToString());
+    }
+
+    [Fact]
+    public async Task One_listening_replay_host_serves_several_boards_at_once_and_refuses_a_wrong_token()
+    {
+        using var host = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", TablePath, "--listen", "127.0.0.1:0", "--token", "right", "--time-scale", "0.5" },
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var line = await host.StandardOutput.ReadLineAsync(limit.Token) ?? "";
+            Assert.StartsWith("dsx replay-executor: listening on 127.0.0.1:", line, StringComparison.Ordinal);
+            var port = int.Parse(line[(line.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
+
+            await Assert.ThrowsAsync<ExecutorUnauthorizedException>(() => BoardSession.StartAsync(ExecutorLaunch.Tcp("127.0.0.1", port, "wrong"), Options));
+
+            var graph = ModelZoo.Build("tiny_cnn");
+            var boards = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => BoardSession.StartAsync(ExecutorLaunch.Tcp("127.0.0.1", port, "right"), Options)));
+            try
+            {
+                // Each connection is a board of its own: it must load the model itself, and then measures beside the others.
+                var outcomes = await Task.WhenAll(boards.Select(async board =>
+                {
+                    var loaded = await board.LoadModelAsync(graph);
+                    return await board.MeasureAsync(loaded.Hash, PlanFactory.Baseline(graph), new MeasureOptions(Warmup: 1, Repeats: 3));
+                }));
+
+                Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Failure?.ToString()));
+                Assert.All(outcomes, o => Assert.Equal(graph.Nodes.Count, o.Reply?.Layers.Count));
+                Assert.False(host.HasExited);
+            }
+            finally
+            {
+                foreach (var board in boards)
+                {
+                    await board.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            host.Kill();
+            await host.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_listening_replay_host_stops_when_its_stdin_closes_if_told_to()
+    {
+        using var host = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", TablePath, "--listen", "127.0.0.1:0", "--token", "t", "--until-stdin-closes" },
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        })!;
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            Assert.StartsWith("dsx replay-executor: listening on ", await host.StandardOutput.ReadLineAsync(limit.Token) ?? "", StringComparison.Ordinal);
+            Assert.False(host.HasExited);
+
+            host.StandardInput.Close();
+
+            await host.WaitForExitAsync(limit.Token);
+            Assert.Equal(0, host.ExitCode);
+        }
+        finally
+        {
+            if (!host.HasExited)
+            {
+                host.Kill();
+            }
+        }
     }
 
     private static ExecutorLaunch Launch(string table) =>

@@ -26,6 +26,9 @@ internal sealed class DsxTestCluster : IAsyncDisposable
 
     public IBoardFarmGrain Farm => Client.GetGrain<IBoardFarmGrain>(0);
 
+    /// <summary>The silo's SQLite file.</summary>
+    public string DatabasePath => Path.Combine(_folder, "dsx.db");
+
     /// <param name="measurementTimeout">How long a board request may run before its executor is taken for hung (null: the default).</param>
     public static async Task<DsxTestCluster> StartAsync(int localBoards, TimeSpan? measurementTimeout = null)
     {
