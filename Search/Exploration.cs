@@ -117,16 +117,11 @@ public sealed class Exploration
     {
         await UpdateBestAsync(cancellationToken);
         var seeds = _settings.SeedPlans.Where(p => _table.Space.CanTranslate(p, _strategySpace)).Take(_settings.Episodes).ToList();
-        while (_step < seeds.Count)
+        while (_episode < seeds.Count)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var seed = seeds[_step];
-            _episode++;
-            var result = await RunEpisodeAsync(seed, null, cancellationToken);
-            EpisodeDone(result);
-            Report(null);
-            await _learner.ObserveAsync(_step, [result with { Plan = _table.Space.Translate(seed, _strategySpace) }], cancellationToken);
-            await StepDoneAsync(cancellationToken);
+            // The seed plans go out a batch at a time as well, so a farm measures them in parallel.
+            var batch = seeds.Skip(_episode).Take(_settings.Batch).ToList();
+            await RunBatchAsync(batch, [.. batch.Select(seed => _table.Space.Translate(seed, _strategySpace))], cancellationToken);
         }
 
         while (_episode < _settings.Episodes)
@@ -138,30 +133,7 @@ public sealed class Exploration
                 throw new InvalidOperationException($"strategy '{_learner.Name}' proposed {proposals.Count} plans when asked for {count}");
             }
 
-            // The plans of the batch the table cannot answer go to the board at once, so a farm measures them in parallel;
-            // their results are then taken in proposal order, as if measured one after another.
-            var plans = proposals.Select(p => _strategySpace.Translate(p, _table.Space)).ToList();
-            var now = _clock();
-            var pending = plans
-                .Select((plan, i) => _table.FailingLayer(plan) is not null || _table.Trusts(plan, _settings.Trust, now)
-                    ? null
-                    : StartMeasurement(plan, MeasurementKeys.Episode(_episode + 1 + i), cancellationToken))
-                .ToList();
-            var results = new List<EpisodeResult>(count);
-            for (var i = 0; i < plans.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                _episode++;
-                var proposal = proposals[i];
-                var result = await RunEpisodeAsync(plans[i], pending[i], cancellationToken);
-                // Layer indices are shared by both spaces; only the plan's choice indices differ.
-                results.Add(result with { Plan = proposal });
-                EpisodeDone(result);
-                Report(null);
-            }
-
-            await _learner.ObserveAsync(_step, results, cancellationToken);
-            await StepDoneAsync(cancellationToken);
+            await RunBatchAsync([.. proposals.Select(p => _strategySpace.Translate(p, _table.Space))], proposals, cancellationToken);
         }
 
         await ConfirmTopPredictedAsync(cancellationToken);
@@ -183,6 +155,34 @@ public sealed class Exploration
         {
             EpisodeCosts = [.. _episodeCosts],
         };
+    }
+
+    /// <summary>
+    /// One step: the plans of the batch the table cannot answer go to the board at once, so a farm measures them in
+    /// parallel; their results are then taken in order, as if measured one after another, and shown to the learner as
+    /// <paramref name="asProposed"/> (the same plans in the strategy's space; layer indices are shared by both spaces).
+    /// </summary>
+    private async Task RunBatchAsync(List<CandidatePlan> plans, IReadOnlyList<CandidatePlan> asProposed, CancellationToken cancellationToken)
+    {
+        var now = _clock();
+        var pending = plans
+            .Select((plan, i) => _table.FailingLayer(plan) is not null || _table.Trusts(plan, _settings.Trust, now)
+                ? null
+                : StartMeasurement(plan, MeasurementKeys.Episode(_episode + 1 + i), cancellationToken))
+            .ToList();
+        var results = new List<EpisodeResult>(plans.Count);
+        for (var i = 0; i < plans.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            _episode++;
+            var result = await RunEpisodeAsync(plans[i], pending[i], cancellationToken);
+            results.Add(result with { Plan = asProposed[i] });
+            EpisodeDone(result);
+            Report(null);
+        }
+
+        await _learner.ObserveAsync(_step, results, cancellationToken);
+        await StepDoneAsync(cancellationToken);
     }
 
     /// <summary>Keeps, after an episode, the best cost so far and the episode's own (null for a failed plan).</summary>

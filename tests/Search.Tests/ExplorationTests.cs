@@ -72,6 +72,20 @@ public sealed class ExplorationTests
     }
 
     [Fact]
+    public async Task Seed_plans_go_to_the_board_a_batch_at_a_time_and_are_observed_in_order()
+    {
+        var board = new SlowBoard(Board());
+        var strategy = new ScriptedStrategy(Aaa);
+
+        await new Exploration(Table(), Space, strategy, board, Settings(4) with { Batch = 2, SeedPlans = [Aaa, Bbb, Ccc], FinalRounds = 0 }, clock: () => 1000).RunAsync();
+
+        // Seeds AAA and BBB together, then CCC alone (seeds and proposals are not mixed), then the one proposal.
+        Assert.Equal(2, board.MostAtOnce);
+        Assert.Equal([Aaa, Bbb, Ccc, Aaa], strategy.Observed.Select(r => r.Plan));
+        Assert.Equal([1], strategy.ProposalSizes);
+    }
+
+    [Fact]
     public async Task The_baseline_runs_in_the_run_off_and_wins_when_the_search_found_nothing_faster()
     {
         var board = Board();
