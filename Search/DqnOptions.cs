@@ -18,6 +18,15 @@ public sealed record DqnOptions
 
     public double EpsilonStart { get; init; } = 1.0;
 
+    /// <summary>Block moves and sticky exploration around the greedy plan (as <see cref="QLearningStrategy"/>'s); <see cref="ExplorationMoves.None"/> for plain epsilon-greedy.</summary>
+    public ExplorationMoves Moves { get; init; } = new();
+
+    /// <summary>
+    /// Block moves switch a run of layers of the best plan observed so far rather than of the greedy plan: a local search
+    /// around the best, which the network's greedy plan trails while its fit of Q is a few percent off (bench/dqn-transfer.md).
+    /// </summary>
+    public bool BlockMovesAroundBest { get; init; }
+
     public double EpsilonEnd { get; init; } = 0.02;
 
     /// <summary>Share of <see cref="EpisodeBudget"/> over which epsilon falls linearly from start to end.</summary>

@@ -59,7 +59,7 @@ public sealed class DqnStrategyTests
 
         // 4^8 = 65536 plans: 200 random episodes would find the optimum with probability 0.3 %.
         Assert.Equal(optimum, plans.Min(p => model.Predict(p).Cost), 9);
-        var greedy = new DqnStrategy(model.Space, 5, new DqnOptions { EpsilonStart = 0, EpsilonEnd = 0 });
+        var greedy = new DqnStrategy(model.Space, 5, new DqnOptions { EpsilonStart = 0, EpsilonEnd = 0, Moves = ExplorationMoves.None });
         using (greedy)
         {
             var weights = Path.GetTempFileName();
