@@ -18,8 +18,12 @@ public sealed record DqnOptions
 
     public double EpsilonStart { get; init; } = 1.0;
 
-    /// <summary>Block moves and sticky exploration around the greedy plan (as <see cref="QLearningStrategy"/>'s); <see cref="ExplorationMoves.None"/> for plain epsilon-greedy.</summary>
-    public ExplorationMoves Moves { get; init; } = new();
+    /// <summary>
+    /// Block moves and sticky exploration around the greedy plan, as <see cref="QLearningStrategy"/>'s. Off (plain
+    /// epsilon-greedy) by default: on the transfer bench they made the first episodes far better but the best plan after
+    /// 600 episodes worse (bench/dqn-transfer.md).
+    /// </summary>
+    public ExplorationMoves Moves { get; init; } = ExplorationMoves.None;
 
     /// <summary>
     /// Block moves switch a run of layers of the best plan observed so far rather than of the greedy plan: a local search

@@ -9,8 +9,8 @@ namespace Dsx.Search;
 /// <see cref="DqnFeatures"/> rather than a table, so what it learns carries to other layers, models and boards
 /// (<see cref="SaveWeights"/>, <see cref="DqnOptions.InitialWeightsPath"/>).
 /// <para>
-/// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget, with the block moves and
-/// sticky exploration of <see cref="DqnOptions.Moves"/> (as Q-learning's). Learning is DQN:
+/// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget, optionally with the block
+/// moves and sticky exploration of <see cref="DqnOptions.Moves"/> (Q-learning's). Learning is DQN:
 /// a replay memory of single-layer transitions, a target network synced every few updates, Huber loss, Adam.
 /// The reward scale is the median per-layer cost of the first successful episode observed, then fixed: a network
 /// of 1 ms layers and one of 100 ms layers train with rewards near -1 alike, and transferred weights see rewards

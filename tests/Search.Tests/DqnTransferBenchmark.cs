@@ -12,7 +12,8 @@ namespace Dsx.Search.Tests;
 /// optimum is <see cref="ExactDp"/>'s. Skipped unless DSX_BENCH_TABLES is set; see bench/dqn-transfer.md.
 /// Options: DSX_BENCH_SOURCE (default mobilenet_v1), DSX_BENCH_TARGET (mobilenet_v2), DSX_BENCH_SEEDS (5),
 /// DSX_BENCH_EPISODES (budget per run on the target, 600), DSX_BENCH_TRAIN_EPISODES (on the source, 600), DSX_BENCH_LEARNING_RATE (Adam's, 0.001),
-/// DSX_BENCH_EPSILON_END (the DQN's epsilon floor, 0.15 as Q-learning's), DSX_BENCH_AROUND_BEST (1: the DQN's block
+/// DSX_BENCH_EPSILON_END (the DQN's epsilon floor, 0.02), DSX_BENCH_MOVES (1: the DQN explores with Q-learning's block
+/// moves and sticky exploration, <see cref="ExplorationMoves"/>; default 0), DSX_BENCH_AROUND_BEST (1: the DQN's block
 /// moves go around its best plan, <see cref="DqnOptions.BlockMovesAroundBest"/>; default 0),
 /// DSX_BENCH_REPORT (file to write the markdown result to; default: the test output only).
 /// </summary>
@@ -37,7 +38,8 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var budget = int.Parse(Setting("DSX_BENCH_EPISODES", "600"), CultureInfo.InvariantCulture);
         var trainEpisodes = int.Parse(Setting("DSX_BENCH_TRAIN_EPISODES", "600"), CultureInfo.InvariantCulture);
         var learningRate = double.Parse(Setting("DSX_BENCH_LEARNING_RATE", "0.001"), CultureInfo.InvariantCulture);
-        var epsilonEnd = double.Parse(Setting("DSX_BENCH_EPSILON_END", "0.15"), CultureInfo.InvariantCulture);
+        var epsilonEnd = double.Parse(Setting("DSX_BENCH_EPSILON_END", "0.02"), CultureInfo.InvariantCulture);
+        var moves = Setting("DSX_BENCH_MOVES", "0") == "1" ? new ExplorationMoves() : ExplorationMoves.None;
         var aroundBest = Setting("DSX_BENCH_AROUND_BEST", "0") == "1";
 
         var sourceTable = MeasurementTable.Load(Path.Combine(tables, sourceName + ".json"));
@@ -46,12 +48,12 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var target = new AdditiveCostModel(targetTable);
         var optimum = new ExactDp(target.Table).Solve(target.Objective).Cost;
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"DQN: {UpdatesPerEpisode} updates per episode, learning rate {learningRate}, epsilon floor {epsilonEnd}, block moves around the best plan: {aroundBest}, other options default; {seeds} seeds");
+        report.AppendLine(CultureInfo.InvariantCulture, $"DQN: {UpdatesPerEpisode} updates per episode, learning rate {learningRate}, epsilon floor {epsilonEnd}, exploration moves {moves}, block moves around the best plan: {aroundBest}, other options default; {seeds} seeds");
         report.AppendLine(CultureInfo.InvariantCulture, $"source {sourceName}: {source.Space.Layers.Count} layers, optimum {new ExactDp(source.Table).Solve(source.Objective).Cost:F3} ms; target {targetName}: {target.Space.Layers.Count} layers, 10^{target.Space.Log10Size:F1} plans, optimum {optimum:F3} ms");
 
         var weights = Path.Combine(Path.GetTempPath(), $"dsx-dqn-{sourceName}-{Environment.ProcessId}.weights");
         var clock = Stopwatch.StartNew();
-        var options = new DqnOptions { UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate, EpsilonEnd = epsilonEnd, BlockMovesAroundBest = aroundBest };
+        var options = new DqnOptions { UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate, EpsilonEnd = epsilonEnd, Moves = moves, BlockMovesAroundBest = aroundBest };
         using (var trainer = new DqnStrategy(source.Space, 1000, options with { Board = sourceTable.Board, EpisodeBudget = trainEpisodes }))
         {
             var trained = EpisodesToTolerance(trainer, source, new ExactDp(source.Table).Solve(source.Objective).Cost, trainEpisodes);
