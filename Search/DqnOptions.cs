@@ -18,6 +18,19 @@ public sealed record DqnOptions
 
     public double EpsilonStart { get; init; } = 1.0;
 
+    /// <summary>
+    /// Block moves and sticky exploration around the greedy plan, as <see cref="QLearningStrategy"/>'s. Off (plain
+    /// epsilon-greedy) by default: on the transfer bench they made the first episodes far better but the best plan after
+    /// 600 episodes worse (bench/dqn-transfer.md).
+    /// </summary>
+    public ExplorationMoves Moves { get; init; } = ExplorationMoves.None;
+
+    /// <summary>
+    /// Block moves switch a run of layers of the best plan observed so far rather than of the greedy plan: a local search
+    /// around the best, which the network's greedy plan trails while its fit of Q is a few percent off (bench/dqn-transfer.md).
+    /// </summary>
+    public bool BlockMovesAroundBest { get; init; }
+
     public double EpsilonEnd { get; init; } = 0.02;
 
     /// <summary>Share of <see cref="EpisodeBudget"/> over which epsilon falls linearly from start to end.</summary>

@@ -9,7 +9,8 @@ namespace Dsx.Search;
 /// <see cref="DqnFeatures"/> rather than a table, so what it learns carries to other layers, models and boards
 /// (<see cref="SaveWeights"/>, <see cref="DqnOptions.InitialWeightsPath"/>).
 /// <para>
-/// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget. Learning is DQN:
+/// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget, optionally with the block
+/// moves and sticky exploration of <see cref="DqnOptions.Moves"/> (Q-learning's). Learning is DQN:
 /// a replay memory of single-layer transitions, a target network synced every few updates, Huber loss, Adam.
 /// The reward scale is the median per-layer cost of the first successful episode observed, then fixed: a network
 /// of 1 ms layers and one of 100 ms layers train with rewards near -1 alike, and transferred weights see rewards
@@ -27,7 +28,7 @@ namespace Dsx.Search;
 /// </summary>
 public sealed class DqnStrategy : ISearchStrategy, IDisposable
 {
-    private const string StateFormat = "dsx-dqn-state/1";
+    private const string StateFormat = "dsx-dqn-state/2";
     private const string WeightsFormat = "dsx-dqn-weights/1";
 
     private readonly SearchSpace _space;
@@ -38,10 +39,13 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
     private readonly QNetwork _target;
     private readonly AdamOptimizer _optimizer;
     private readonly List<Transition> _replay = [];
+    private readonly Func<int, int[]> _allChoices;
     private int _replayNext;
     private long _episodesProposed;
     private long _updates;
     private double _rewardScale = double.NaN;
+    private int[]? _best;
+    private double _bestCost = double.PositiveInfinity;
 
     public DqnStrategy(SearchSpace space, ulong seed, DqnOptions? options = null)
     {
@@ -51,6 +55,8 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         set_num_threads(1);
         _features = new DqnFeatures(space, _options.Board);
         _random = new SplitMix64(seed);
+        int[][] choices = [.. space.Layers.Select(l => Enumerable.Range(0, l.Choices.Count).ToArray())];
+        _allChoices = layer => choices[layer];
         _online = new QNetwork(DqnFeatures.Width, _options.HiddenUnits, _random);
         _target = new QNetwork(DqnFeatures.Width, _options.HiddenUnits, _random);
         if (_options.InitialWeightsPath is { } path)
@@ -82,14 +88,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         var plans = new List<CandidatePlan>(count);
         for (var e = 0; e < count; e++)
         {
-            var epsilon = Epsilon;
-            var choices = new int[_space.Layers.Count];
-            for (var i = 0; i < choices.Length; i++)
-            {
-                var n = _space.Layers[i].Choices.Count;
-                choices[i] = _random.NextDouble() < epsilon ? _random.Next(n) : ArgMax(QValues(i, choices, cache));
-            }
-
+            var choices = _options.Moves.Walk(_space, _random, Epsilon, _allChoices, (i, chosen, candidates) => ArgMax(QValues(i, chosen, cache), candidates), _options.BlockMovesAroundBest ? _best : null);
             _episodesProposed++;
             plans.Add(new CandidatePlan(choices));
         }
@@ -153,6 +152,13 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             writer.Write(_episodesProposed);
             writer.Write(_updates);
             writer.Write(_rewardScale);
+            writer.Write(_bestCost);
+            writer.Write(_best is not null);
+            if (_best is not null)
+            {
+                StrategyState.WriteInts(writer, _best);
+            }
+
             writer.Write(_replay.Count);
             writer.Write(_replayNext);
             foreach (var t in _replay)
@@ -187,6 +193,8 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         _episodesProposed = reader.ReadInt64();
         _updates = reader.ReadInt64();
         _rewardScale = reader.ReadDouble();
+        _bestCost = reader.ReadDouble();
+        _best = reader.ReadBoolean() ? StrategyState.ReadInts(reader) : null;
         var count = reader.ReadInt32();
         _replayNext = reader.ReadInt32();
         _replay.Clear();
@@ -231,6 +239,12 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             var finite = result.LayerCosts.Where(double.IsFinite).Order().ToArray();
             var median = finite.Length > 0 ? finite[finite.Length / 2] : 0;
             _rewardScale = median > 0 ? median : 1;
+        }
+
+        var total = result.LayerCosts.Sum();
+        if (total < _bestCost)
+        {
+            (_best, _bestCost) = (plan, total);
         }
 
         for (var i = 0; i < plan.Length; i++)
@@ -334,15 +348,15 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         return q;
     }
 
-    // Ties go to the lowest index, so equal networks make equal proposals.
-    private static int ArgMax(float[] values)
+    // Ties go to the first candidate, so equal networks make equal proposals.
+    private static int ArgMax(float[] values, int[] candidates)
     {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
+        var best = candidates[0];
+        foreach (var c in candidates)
         {
-            if (values[i] > values[best])
+            if (values[c] > values[best])
             {
-                best = i;
+                best = c;
             }
         }
 

@@ -22,15 +22,9 @@ namespace Dsx.Search;
 /// The update's reward is the mean of every measured reward of the state-action, not the replayed episode's own draw.
 /// Off by default: it learns faster early but converges worse (docs/search.md).
 /// </param>
-/// <param name="BlockMoveRate">
-/// Share of episodes that are block moves: the greedy plan with up to <see cref="BlockMoveLength"/> consecutive layers
-/// switched together to one format. Not in QS-DNN; see docs/search.md.
-/// </param>
-/// <param name="BlockMoveLength">The longest block a block move switches.</param>
-/// <param name="StickyExploration">
-/// Chance that a layer picked for exploration draws among its choices in the format the previous layer took (when it
-/// has any) rather than among all: random formats pay conversions at every layer. Not in QS-DNN; see docs/search.md.
-/// </param>
+/// <param name="BlockMoveRate"><see cref="ExplorationMoves.BlockMoveRate"/>. Not in QS-DNN; see docs/search.md.</param>
+/// <param name="BlockMoveLength"><see cref="ExplorationMoves.BlockMoveLength"/>.</param>
+/// <param name="StickyExploration"><see cref="ExplorationMoves.StickyExploration"/>. Not in QS-DNN; see docs/search.md.</param>
 public sealed record QLearningOptions(
     double LearningRate = 0.05,
     double Discount = 1.0,
@@ -47,6 +41,9 @@ public sealed record QLearningOptions(
     double StickyExploration = 0.7)
 {
     public static QLearningOptions Default { get; } = new();
+
+    /// <summary>The exploration moves these options set.</summary>
+    public ExplorationMoves Moves => new(BlockMoveRate, BlockMoveLength, StickyExploration);
 
     /// <summary>Epsilon for episode <paramref name="episode"/> (0-based) of a budget of <paramref name="budget"/> episodes.</summary>
     public double Epsilon(int episode, int budget)

@@ -6,8 +6,7 @@ namespace Dsx.Search;
 /// each observed episode, its transitions and those of a batch of replayed past episodes update
 /// Q(s,a) &lt;- (1-a) Q(s,a) + a (r + gamma max Q(s',a')), last layer first, s' being the next layer's state (none after
 /// the last). Actions are epsilon-greedy under a schedule over the episode budget (<see cref="QLearningOptions"/>), with
-/// two additions of ours: some episodes are block moves (the greedy plan with a run of layers switched to one format)
-/// and exploring layers tend to keep the previous layer's format.
+/// the block moves and sticky exploration of <see cref="ExplorationMoves"/>.
 /// Unmeasured actions keep Q = 0, above every measured (negative) value, so the greedy policy tries them first.
 /// A choice that made an episode fail is never proposed again.
 /// </summary>
@@ -20,6 +19,7 @@ public sealed class QLearningStrategy : ISearchStrategy
     private readonly SplitMix64 _random;
     private readonly int _budget;
     private readonly QLearningOptions _options;
+    private readonly ExplorationMoves _moves;
     private readonly Dictionary<TensorFormat, int> _formatIndex;
     private readonly QTable[] _q;
     private readonly bool[][] _forbidden;
@@ -39,6 +39,7 @@ public sealed class QLearningStrategy : ISearchStrategy
         _random = new SplitMix64(seed);
         _budget = episodeBudget;
         _options = options ?? QLearningOptions.Default;
+        _moves = _options.Moves;
         _formatIndex = space.Formats.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
         _q = [.. space.Layers.Select(l => new QTable(
             l.Choices.Count,
@@ -56,26 +57,7 @@ public sealed class QLearningStrategy : ISearchStrategy
         for (var n = 0; n < count; n++)
         {
             var epsilon = _options.Epsilon(_proposed++, _budget);
-            (int Start, int End, TensorFormat Format)? block = _options.BlockMoveRate > 0 && _random.NextDouble() < _options.BlockMoveRate ? BlockMove() : null;
-            var choices = new int[_space.Layers.Count];
-            var formats = new TensorFormat[_space.Layers.Count];
-            for (var i = 0; i < choices.Length; i++)
-            {
-                var allowed = Allowed(i);
-                if (block is var (start, end, format))
-                {
-                    var inFormat = i >= start && i < end ? allowed.Where(a => _space.Layers[i].Choices[a].Format == format).ToArray() : [];
-                    choices[i] = Greedy(i, StateKey(i, formats), inFormat.Length > 0 ? inFormat : allowed);
-                }
-                else
-                {
-                    choices[i] = _random.NextDouble() < epsilon ? Explore(i, formats, allowed) : Greedy(i, StateKey(i, formats), allowed);
-                }
-
-                formats[i] = _space.Layers[i].Choices[choices[i]].Format;
-            }
-
-            plans.Add(new CandidatePlan(choices));
+            plans.Add(new CandidatePlan(_moves.Walk(_space, _random, epsilon, Allowed, (i, chosen, candidates) => Greedy(i, StateKey(i, chosen), candidates))));
         }
 
         return plans;
@@ -164,15 +146,14 @@ public sealed class QLearningStrategy : ISearchStrategy
     /// <summary>Stores an episode with its states resolved to table rows, so replay touches arrays only.</summary>
     private Episode Remember(CandidatePlan plan, double[] rewards)
     {
-        var formats = new TensorFormat[plan.Count];
+        int[] choices = [.. plan.Choices];
         var states = new int[plan.Count];
         for (var i = 0; i < plan.Count; i++)
         {
-            states[i] = _q[i].Row(StateKey(i, formats));
-            formats[i] = _space.Layers[i].Choices[plan[i]].Format;
+            states[i] = _q[i].Row(StateKey(i, choices));
         }
 
-        var episode = new Episode([.. plan.Choices], states, rewards);
+        var episode = new Episode(choices, states, rewards);
         _memory.Add(episode);
         for (var i = 0; i < plan.Count; i++)
         {
@@ -216,36 +197,6 @@ public sealed class QLearningStrategy : ISearchStrategy
         return ties.Length == 1 ? ties[0] : ties[_random.Next(ties.Length)];
     }
 
-    /// <summary>An exploring layer's random choice, kept to the previous layer's format with <see cref="QLearningOptions.StickyExploration"/>.</summary>
-    private int Explore(int layer, TensorFormat[] formats, int[] allowed)
-    {
-        if (layer > 0 && _options.StickyExploration > 0 && _random.NextDouble() < _options.StickyExploration)
-        {
-            var previous = formats[layer - 1];
-            var same = allowed.Where(a => _space.Layers[layer].Choices[a].Format == previous).ToArray();
-            if (same.Length > 0)
-            {
-                return same[_random.Next(same.Length)];
-            }
-        }
-
-        return allowed[_random.Next(allowed.Length)];
-    }
-
-    /// <summary>
-    /// A block move: consecutive layers [start, end) that all take their best choice in one format, drawn among the first
-    /// layer's allowed formats, while every other layer follows the greedy policy. Per-layer epsilon-greedy almost never
-    /// switches a whole block (an inverted residual's expand, depthwise and project) to INT8 or back at once, and no
-    /// single-layer switch pays for its conversions, so without this move the search stays in such local optima.
-    /// </summary>
-    private (int Start, int End, TensorFormat Format) BlockMove()
-    {
-        var start = _random.Next(_space.Layers.Count);
-        var end = Math.Min(_space.Layers.Count, start + 1 + _random.Next(_options.BlockMoveLength));
-        var formats = Allowed(start).Select(a => _space.Layers[start].Choices[a].Format).Distinct().ToArray();
-        return (start, end, formats[_random.Next(formats.Length)]);
-    }
-
     /// <summary>The layer's choices that never failed; all of them if every one failed (the plan must name something).</summary>
     private int[] Allowed(int layer)
     {
@@ -253,14 +204,14 @@ public sealed class QLearningStrategy : ISearchStrategy
         return allowed.Length > 0 ? allowed : [.. Enumerable.Range(0, _forbidden[layer].Length)];
     }
 
-    /// <summary>The state of layer <paramref name="layer"/>: the formats its inputs arrive in, given the formats chosen so far.</summary>
-    private ulong StateKey(int layer, TensorFormat[] chosen)
+    /// <summary>The state of layer <paramref name="layer"/>: the formats its inputs arrive in, given the choices made so far.</summary>
+    private ulong StateKey(int layer, int[] chosen)
     {
         ulong key = 0;
         var inputs = _space.Layers[layer].Inputs;
         for (var k = 0; k < inputs.Count; k++)
         {
-            var format = inputs[k] == SearchLayer.GraphInput ? TensorFormat.Plain : chosen[inputs[k]];
+            var format = inputs[k] == SearchLayer.GraphInput ? TensorFormat.Plain : _space.Layers[inputs[k]].Choices[chosen[inputs[k]]].Format;
             key |= (ulong)_formatIndex[format] << (k * BitsPerFormat);
         }
 

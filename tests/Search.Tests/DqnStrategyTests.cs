@@ -34,14 +34,19 @@ public sealed class DqnStrategyTests
         Assert.NotEqual(fromA, Run(c, model, 40));
     }
 
-    [Fact]
-    public void Restored_state_continues_exactly_where_it_was_saved()
+    public static TheoryData<bool> WithMoves => [false, true];
+
+    // With moves, block moves go around the best plan, which the state must carry.
+    [Theory]
+    [MemberData(nameof(WithMoves))]
+    public void Restored_state_continues_exactly_where_it_was_saved(bool moves)
     {
         var model = SyntheticTables.Build(6, seed: 2, residualEvery: 3);
-        using var original = new DqnStrategy(model.Space, 11, Small);
+        var options = moves ? Small with { Moves = new ExplorationMoves(BlockMoveRate: 0.5), BlockMovesAroundBest = true } : Small;
+        using var original = new DqnStrategy(model.Space, 11, options);
         Run(original, model, 30);
         var state = original.SaveState();
-        using var resumed = new DqnStrategy(model.Space, 99, Small);
+        using var resumed = new DqnStrategy(model.Space, 99, options);
         resumed.RestoreState(state);
 
         Assert.Equal(Run(original, model, 30), Run(resumed, model, 30));
@@ -59,7 +64,7 @@ public sealed class DqnStrategyTests
 
         // 4^8 = 65536 plans: 200 random episodes would find the optimum with probability 0.3 %.
         Assert.Equal(optimum, plans.Min(p => model.Predict(p).Cost), 9);
-        var greedy = new DqnStrategy(model.Space, 5, new DqnOptions { EpsilonStart = 0, EpsilonEnd = 0 });
+        var greedy = new DqnStrategy(model.Space, 5, new DqnOptions { EpsilonStart = 0, EpsilonEnd = 0, Moves = ExplorationMoves.None });
         using (greedy)
         {
             var weights = Path.GetTempFileName();

@@ -12,6 +12,9 @@ namespace Dsx.Search.Tests;
 /// optimum is <see cref="ExactDp"/>'s. Skipped unless DSX_BENCH_TABLES is set; see bench/dqn-transfer.md.
 /// Options: DSX_BENCH_SOURCE (default mobilenet_v1), DSX_BENCH_TARGET (mobilenet_v2), DSX_BENCH_SEEDS (5),
 /// DSX_BENCH_EPISODES (budget per run on the target, 600), DSX_BENCH_TRAIN_EPISODES (on the source, 600), DSX_BENCH_LEARNING_RATE (Adam's, 0.001),
+/// DSX_BENCH_EPSILON_END (the DQN's epsilon floor, 0.02), DSX_BENCH_MOVES (1: the DQN explores with Q-learning's block
+/// moves and sticky exploration, <see cref="ExplorationMoves"/>; default 0), DSX_BENCH_AROUND_BEST (1: the DQN's block
+/// moves go around its best plan, <see cref="DqnOptions.BlockMovesAroundBest"/>; default 0),
 /// DSX_BENCH_REPORT (file to write the markdown result to; default: the test output only).
 /// </summary>
 public sealed class DqnTransferBenchmark(ITestOutputHelper output)
@@ -35,6 +38,9 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var budget = int.Parse(Setting("DSX_BENCH_EPISODES", "600"), CultureInfo.InvariantCulture);
         var trainEpisodes = int.Parse(Setting("DSX_BENCH_TRAIN_EPISODES", "600"), CultureInfo.InvariantCulture);
         var learningRate = double.Parse(Setting("DSX_BENCH_LEARNING_RATE", "0.001"), CultureInfo.InvariantCulture);
+        var epsilonEnd = double.Parse(Setting("DSX_BENCH_EPSILON_END", "0.02"), CultureInfo.InvariantCulture);
+        var moves = Setting("DSX_BENCH_MOVES", "0") == "1" ? new ExplorationMoves() : ExplorationMoves.None;
+        var aroundBest = Setting("DSX_BENCH_AROUND_BEST", "0") == "1";
 
         var sourceTable = MeasurementTable.Load(Path.Combine(tables, sourceName + ".json"));
         var targetTable = MeasurementTable.Load(Path.Combine(tables, targetName + ".json"));
@@ -42,25 +48,27 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var target = new AdditiveCostModel(targetTable);
         var optimum = new ExactDp(target.Table).Solve(target.Objective).Cost;
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"DQN: {UpdatesPerEpisode} updates per episode, learning rate {learningRate}, other options default; {seeds} seeds");
+        report.AppendLine(CultureInfo.InvariantCulture, $"DQN: {UpdatesPerEpisode} updates per episode, learning rate {learningRate}, epsilon floor {epsilonEnd}, exploration moves {moves}, block moves around the best plan: {aroundBest}, other options default; {seeds} seeds");
         report.AppendLine(CultureInfo.InvariantCulture, $"source {sourceName}: {source.Space.Layers.Count} layers, optimum {new ExactDp(source.Table).Solve(source.Objective).Cost:F3} ms; target {targetName}: {target.Space.Layers.Count} layers, 10^{target.Space.Log10Size:F1} plans, optimum {optimum:F3} ms");
 
         var weights = Path.Combine(Path.GetTempPath(), $"dsx-dqn-{sourceName}-{Environment.ProcessId}.weights");
         var clock = Stopwatch.StartNew();
-        using (var trainer = new DqnStrategy(source.Space, 1000, new DqnOptions { Board = sourceTable.Board, EpisodeBudget = trainEpisodes, UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate }))
+        var options = new DqnOptions { UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate, EpsilonEnd = epsilonEnd, Moves = moves, BlockMovesAroundBest = aroundBest };
+        using (var trainer = new DqnStrategy(source.Space, 1000, options with { Board = sourceTable.Board, EpisodeBudget = trainEpisodes }))
         {
             var trained = EpisodesToTolerance(trainer, source, new ExactDp(source.Table).Solve(source.Objective).Cost, trainEpisodes);
             trainer.SaveWeights(weights);
             report.AppendLine(CultureInfo.InvariantCulture, $"trained on {sourceName} for {trainEpisodes} episodes (seed 1000; best {trained.Best / new ExactDp(source.Table).Solve(source.Objective).Cost:F4} x its optimum, within 1 % at episode {Show(trained.Reached[^1])}) in {clock.Elapsed.TotalSeconds:F0} s");
         }
 
-        var scratch = new DqnOptions { Board = targetTable.Board, EpisodeBudget = budget, UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate };
+        var scratch = options with { Board = targetTable.Board, EpisodeBudget = budget };
         var runs = new (string Name, Func<ulong, ISearchStrategy> Create)[]
         {
             ("random search", seed => new RandomSearch(target.Space, seed)),
-            ("DQN from scratch (epsilon 1 -> 0.02)", seed => new DqnStrategy(target.Space, seed, scratch)),
-            ($"DQN from scratch (epsilon {TransferEpsilon} -> 0.02)", seed => new DqnStrategy(target.Space, seed, scratch with { EpsilonStart = TransferEpsilon })),
-            ($"DQN from {sourceName} weights (epsilon {TransferEpsilon} -> 0.02)", seed => new DqnStrategy(target.Space, seed, scratch with { EpsilonStart = TransferEpsilon, InitialWeightsPath = weights })),
+            ($"DQN from scratch (epsilon 1 -> {epsilonEnd})", seed => new DqnStrategy(target.Space, seed, scratch)),
+            ($"DQN from scratch (epsilon {TransferEpsilon} -> {epsilonEnd})", seed => new DqnStrategy(target.Space, seed, scratch with { EpsilonStart = TransferEpsilon })),
+            ($"DQN from {sourceName} weights (epsilon {TransferEpsilon} -> {epsilonEnd})", seed => new DqnStrategy(target.Space, seed, scratch with { EpsilonStart = TransferEpsilon, InitialWeightsPath = weights })),
+            ("Q-learning (for reference)", seed => new QLearningStrategy(target.Space, seed, budget)),
         };
 
         report.AppendLine();
