@@ -53,9 +53,12 @@ public sealed class FullDiskTests(ITestOutputHelper output)
             var graph = ModelZoo.Build("tiny_cnn");
             var hash = ModelHash.Of(graph);
             await client.Grains.GetGrain<IModelGrain>(hash).PutAsync(graph.Name, graph.ToByteArray());
+            // tiny_cnn runs in a tenth of a millisecond and the store's journal writes little: 1000 repeats keep each
+            // measurement long enough that the exploration is still running when the disk fills (24 episodes of 20 once
+            // finished between two polls).
             var spec = new ExplorationSpec(
-                graph.Name, hash, "local", "qlearning", Episodes: 24, Batch: 1, "latency", AllowInt8: false, SeedPlans: false, Seed: 9,
-                Repeats: 20, Warmup: 1, ConfirmTopK: 1, FinalRounds: 0, CalibrationSize: 1);
+                graph.Name, hash, "local", "qlearning", Episodes: 60, Batch: 1, "latency", AllowInt8: false, SeedPlans: false, Seed: 9,
+                Repeats: 1000, Warmup: 1, ConfirmTopK: 1, FinalRounds: 0, CalibrationSize: 1);
             var exploration = client.Grains.GetGrain<IExplorationGrain>("full-disk");
             await exploration.StartAsync(spec);
             var before = await ExplorationWait.UntilAsync(exploration, s => s.Episode >= 4, TimeSpan.FromSeconds(90), silo.Tail);
