@@ -27,7 +27,8 @@ namespace Dsx.Search;
 /// <item>Resume: after every observed step the loop hands a <see cref="ExplorationCheckpoint"/> to
 /// <see cref="CheckpointAsync"/>; an exploration constructed from one continues with the next step. Every board
 /// measurement carries a key (<see cref="MeasurementKeys"/>) that is the same when a resumed exploration asks again, so
-/// a measurer that keeps its answers by key measures nothing twice.</item>
+/// a measurer that keeps its answers by key measures nothing twice; the keys are told to <see cref="MeasuringAsync"/>
+/// before they are asked, so an answer kept just before a crash can be recorded even if the resumed loop does not ask.</item>
 /// The strategy may search a restricted space (e.g. <see cref="SearchSpace.WithoutInt8"/>); its plans are translated into
 /// the table's space, which the measurer speaks. Confirmed costs are the objective applied to the whole plan as one
 /// layer: end-to-end median and peak memory.
@@ -108,6 +109,14 @@ public sealed class Exploration
     /// <summary>Called after every observed step with the state to resume from (e.g. to persist it before going on).</summary>
     public Func<ExplorationCheckpoint, CancellationToken, Task>? CheckpointAsync { get; init; }
 
+    /// <summary>
+    /// Called with the keys of board measurements before they start. Every measurement asked before a checkpoint has
+    /// ended, so the keys told since the last one are all that a crash can leave half done (a board's outcome kept, not
+    /// yet in the table); an owner that persists them can have those outcomes recorded when it resumes, since the resumed
+    /// search may never ask for them again (its table may answer those plans now).
+    /// </summary>
+    public Func<IReadOnlyList<string>, CancellationToken, Task>? MeasuringAsync { get; init; }
+
     /// <summary>Raised after every measurement recorded into the table (e.g. to save it, so nothing measured is lost).</summary>
     public event Action<MeasurementTable>? TableChanged;
 
@@ -165,11 +174,11 @@ public sealed class Exploration
     private async Task RunBatchAsync(List<CandidatePlan> plans, IReadOnlyList<CandidatePlan> asProposed, CancellationToken cancellationToken)
     {
         var now = _clock();
-        var pending = plans
-            .Select((plan, i) => _table.FailingLayer(plan) is not null || _table.Trusts(plan, _settings.Trust, now)
-                ? null
-                : StartMeasurement(plan, MeasurementKeys.Episode(_episode + 1 + i), cancellationToken))
+        var keys = plans
+            .Select((plan, i) => _table.FailingLayer(plan) is not null || _table.Trusts(plan, _settings.Trust, now) ? null : MeasurementKeys.Episode(_episode + 1 + i))
             .ToList();
+        await AnnounceAsync([.. keys.OfType<string>()], cancellationToken);
+        var pending = plans.Select((plan, i) => keys[i] is { } key ? StartMeasurement(plan, key, cancellationToken) : null).ToList();
         var results = new List<EpisodeResult>(plans.Count);
         for (var i = 0; i < plans.Count; i++)
         {
@@ -220,7 +229,9 @@ public sealed class Exploration
             return new EpisodeResult(plan, costs, prediction.Cost);
         }
 
-        var measurement = await FinishAsync(plan, pending ?? StartMeasurement(plan, MeasurementKeys.Episode(_episode), cancellationToken));
+        var measurement = pending is null
+            ? await MeasureAsync(plan, MeasurementKeys.Episode(_episode), cancellationToken)
+            : await FinishAsync(plan, pending);
         if (!measurement.Succeeded)
         {
             return new EpisodeResult(plan, [], double.PositiveInfinity, FailedLayer(plan, measurement.Failure));
@@ -248,10 +259,28 @@ public sealed class Exploration
     }
 
     /// <summary>Measures a plan on the board, records it into the table, and keeps its end-to-end figures as a confirmation.</summary>
-    private Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken) =>
-        FinishAsync(plan, StartMeasurement(plan, key, cancellationToken));
+    private async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
+    {
+        await AnnounceAsync([key], cancellationToken);
+        return await FinishAsync(plan, StartMeasurement(plan, key, cancellationToken));
+    }
 
-    /// <summary>Asks the board, with the prediction the table makes before it knows the answer.</summary>
+    private async Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    {
+        var key = MeasurementKeys.Calibration(plan);
+        await AnnounceAsync([key], cancellationToken);
+        return await _measurer.RunCalibrationAsync(plan, key, cancellationToken);
+    }
+
+    private async Task AnnounceAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count > 0 && MeasuringAsync is { } measuring)
+        {
+            await measuring(keys, cancellationToken);
+        }
+    }
+
+    /// <summary>Asks the board (announced already), with the prediction the table makes before it knows the answer.</summary>
     private PendingMeasurement StartMeasurement(CandidatePlan plan, string key, CancellationToken cancellationToken) =>
         new(new AdditiveCostModel(_table).Predict(plan).LatencyMs, _measurer.MeasureAsync(plan, key, cancellationToken));
 
@@ -442,7 +471,7 @@ public sealed class Exploration
                 throw new InvalidOperationException($"the accuracy reference {referencePlan} has INT8 layers; it must be all FP32");
             }
 
-            var reference = await _measurer.RunCalibrationAsync(referencePlan, MeasurementKeys.Calibration(referencePlan), cancellationToken);
+            var reference = await RunCalibrationAsync(referencePlan, cancellationToken);
             if (!reference.Succeeded)
             {
                 return AccuracyVerdict.Failed($"the FP32 reference plan failed on the calibration inputs ({reference.Failure}), so no INT8 plan can be checked");
@@ -451,7 +480,7 @@ public sealed class Exploration
             _referenceRows = reference.Rows;
         }
 
-        var outputs = await _measurer.RunCalibrationAsync(plan, MeasurementKeys.Calibration(plan), cancellationToken);
+        var outputs = await RunCalibrationAsync(plan, cancellationToken);
         if (!outputs.Succeeded)
         {
             return AccuracyVerdict.Failed($"the plan failed on the calibration inputs: {outputs.Failure}");

@@ -446,6 +446,38 @@ public sealed class ExplorationTests
         Assert.Equal((1, 2), (last.TableHits, last.BoardMeasurements));
     }
 
+    [Fact]
+    public async Task Every_measurement_key_is_told_before_it_is_asked_and_the_checkpoint_ends_what_was_told()
+    {
+        var board = new ToldBoard(Board());
+        var checkpoints = 0;
+        var exploration = new Exploration(Table(), Space, new StrategyLearner(new QLearningStrategy(Space, 3, 12)), board,
+            Settings(12) with { Batch = 3, SeedPlans = [Bbb], FinalRounds = 2 }, null, clock: () => 1000)
+        {
+            CheckpointAsync = (_, _) =>
+            {
+                // Whatever was asked before the checkpoint has been answered: nothing told is still open.
+                Assert.Equal(board.Asked, board.Answered);
+                checkpoints++;
+                return Task.CompletedTask;
+            },
+            MeasuringAsync = (keys, _) =>
+            {
+                board.Told.UnionWith(keys);
+                return Task.CompletedTask;
+            },
+        };
+
+        var result = await exploration.RunAsync();
+
+        Assert.True(checkpoints >= 4, $"{checkpoints} checkpoints");
+        // Episodes, confirmations, run-off rounds and the INT8 plan's calibration (Ccc is all INT8 and best) were all told.
+        Assert.Contains(board.Asked, k => k.StartsWith("cal-", StringComparison.Ordinal));
+        Assert.Contains(board.Asked, k => k.StartsWith("r1-", StringComparison.Ordinal));
+        Assert.Subset(board.Told, board.Asked.ToHashSet());
+        Assert.Equal(Ccc, result.Best!.Plan);
+    }
+
     private static void Trust(MeasurementTable table, CandidatePlan plan, double layerMs)
     {
         for (var i = 0; i < plan.Count; i++)
@@ -466,6 +498,38 @@ public sealed class ExplorationTests
         var stat = new TimingStat();
         stat.Add(ms, ms, ms, 1000);
         return stat;
+    }
+
+    /// <summary>A board that refuses a key it was not told before (<see cref="Exploration.MeasuringAsync"/>).</summary>
+    private sealed class ToldBoard(FakeBoard board) : IPlanMeasurer
+    {
+        public HashSet<string> Told { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Asked { get; } = [];
+
+        public List<string> Answered { get; } = [];
+
+        public async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
+        {
+            Ask(key);
+            var measurement = await board.MeasureAsync(plan, key, cancellationToken);
+            Answered.Add(key);
+            return measurement;
+        }
+
+        public async Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
+        {
+            Ask(key);
+            var outputs = await board.RunCalibrationAsync(plan, key, cancellationToken);
+            Answered.Add(key);
+            return outputs;
+        }
+
+        private void Ask(string key)
+        {
+            Assert.True(Told.Contains(key), $"{key} was asked before it was told");
+            Asked.Add(key);
+        }
     }
 
     private sealed class Collect(List<ExplorationProgress> into) : IProgress<ExplorationProgress>
