@@ -6,7 +6,8 @@ namespace Dsx.Search;
 /// each observed episode, its transitions and those of a batch of replayed past episodes update
 /// Q(s,a) &lt;- (1-a) Q(s,a) + a (r + gamma max Q(s',a')), last layer first, s' being the next layer's state (none after
 /// the last). Actions are epsilon-greedy under a schedule over the episode budget (<see cref="QLearningOptions"/>), with
-/// the block moves and sticky exploration of <see cref="ExplorationMoves"/>.
+/// the block moves and sticky exploration of <see cref="ExplorationMoves"/>. The first share of the budget learns fast
+/// (mean measured rewards, a high step size), the rest at the slower <see cref="QLearningOptions.LearningRate"/>.
 /// Unmeasured actions keep Q = 0, above every measured (negative) value, so the greedy policy tries them first.
 /// A choice that made an episode fail is never proposed again.
 /// </summary>
