@@ -18,8 +18,8 @@ public static class PlanFactory
         Blas,
         new("gemm_neon", "gemm_neon", Layout.Nchw, Layout.Nchw),
         new("xnnpack", "xnnpack", Layout.Nhwc, Layout.Nhwc),
-        // oneDNN's FC takes plain 2-D input: its blocked layout is for convs only.
-        new("onednn", "onednn", Layout.Nchw8C, Layout.Nchw),
+        // oneDNN's convs also run on NCHW8C, but on AVX-512 only NHWC reaches its fast kernels; its FC takes plain 2-D input.
+        new("onednn", "onednn", Layout.Nhwc, Layout.Nchw),
     ];
 
     public static Plan Baseline(Graph graph, int threads = 1) => ForLibrary(graph, Blas, threads);

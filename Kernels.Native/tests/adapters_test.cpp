@@ -140,6 +140,7 @@ TEST(Adapters, RerunWithNewBuffersAndThreadCounts) {
         check_reruns("im2col_blas", conv, Layout::NCHW);
         check_reruns("xnnpack", conv, Layout::NHWC);
         check_reruns("onednn", conv, Layout::NCHW8c);
+        check_reruns("onednn", conv, Layout::NHWC);
     }
     for (int i = 0; i < 3; ++i) {
         Problem fc = random_fc(rng);
@@ -168,6 +169,11 @@ TEST(Adapters, RefuseWithReasons) {
     std::string why;
     EXPECT_TRUE(run_primitive("xnnpack", conv, Layout::NHWC, Precision::INT8, 1, &why, &negative).empty());
     EXPECT_NE(why.find("clamp"), std::string::npos) << why;
+
+    // oneDNN's INT8 convolution is offered on NHWC only.
+    why.clear();
+    EXPECT_TRUE(run_primitive("onednn", conv, Layout::NCHW8c, Precision::INT8, 1, &why).empty());
+    EXPECT_NE(why.find("NHWC"), std::string::npos) << why;
 }
 
 }  // namespace

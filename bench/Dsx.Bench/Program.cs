@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 // dsx-bench VERB ...: the bench-only half of bench/run (see bench/README.md).
 const string Usage = """
     usage: dsx-bench input MODEL.onnx -o x.npy [--seed N]
-           dsx-bench ort MODEL.onnx --input x.npy [--threads N] [--warmup N] [--repeats N] [--output y.npy]
+           dsx-bench ort MODEL.onnx --input x.npy [--threads N] [--warmup N] [--repeats N] [--output y.npy] [--profile trace.json]
            dsx-bench report --raw DIR --plots DIR -o results.md [--header FILE] [--append FILE]
     """;
 try
@@ -17,7 +17,8 @@ try
             return 0;
         case "ort":
             var timing = OrtBench.Run(
-                options.Positional(), options.Required("--input"), options.Int("--threads", 1), options.Int("--warmup", 1), options.Int("--repeats", 5), options.Optional("--output"));
+                options.Positional(), options.Required("--input"), options.Int("--threads", 1), options.Int("--warmup", 1), options.Int("--repeats", 5), options.Optional("--output"),
+                options.Optional("--profile"));
             Console.WriteLine(timing.ToJson());
             return 0;
         case "report":

@@ -26,7 +26,7 @@ public sealed class PlanFactoryTests
     [InlineData("blas", "im2col_blas", Layout.Nchw, "blas", Layout.Nchw)]
     [InlineData("gemm_neon", "gemm_neon", Layout.Nchw, "gemm_neon", Layout.Nchw)]
     [InlineData("xnnpack", "xnnpack", Layout.Nhwc, "xnnpack", Layout.Nhwc)]
-    [InlineData("onednn", "onednn", Layout.Nchw8C, "onednn", Layout.Nchw)]
+    [InlineData("onednn", "onednn", Layout.Nhwc, "onednn", Layout.Nchw)]
     public void Single_library_maps_convs_and_fc_to_that_library(string primitive, string conv, Layout convLayout, string fc, Layout fcLayout)
     {
         var graph = ModelZoo.Build("tiny_cnn");
