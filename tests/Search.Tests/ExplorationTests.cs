@@ -12,6 +12,7 @@ public sealed class ExplorationTests
     private static readonly CandidatePlan Aaa = new([0, 0, 0]);
     private static readonly CandidatePlan Bbb = new([1, 1, 1]);
     private static readonly CandidatePlan Ccc = new([2, 2, 2]);
+    private static readonly CandidatePlan Mixed = new([0, 1, 2]);
 
     private static readonly SearchSpace Space = new("chain", [.. Enumerable.Range(0, 3).Select(i => new SearchLayer(
         i, $"l{i}", OpType.Conv, 1e6, [1, 8, 4, 4], [i == 0 ? SearchLayer.GraphInput : i - 1], [128], i == 2, [Nchw, Nhwc, Int8]))]);
@@ -21,6 +22,9 @@ public sealed class ExplorationTests
     private static MeasurementTable Table() => new(Space, new BoardDescription("fake", "x86", false, "0", 1));
 
     private static ExplorationSettings Settings(int episodes) => new() { Episodes = episodes, AccuracyReference = Aaa };
+
+    /// <summary>Plans as sorted text, to compare what came back in an order the clock decides.</summary>
+    private static List<string> Names(IEnumerable<CandidatePlan> plans) => [.. plans.Select(p => p.ToString()).Order(StringComparer.Ordinal)];
 
     private static Task<ExplorationResult> Run(MeasurementTable table, ISearchStrategy strategy, FakeBoard board, ExplorationSettings settings) =>
         new Exploration(table, Space, strategy, board, settings, clock: () => 1000).RunAsync();
@@ -59,29 +63,128 @@ public sealed class ExplorationTests
     }
 
     [Fact]
-    public async Task The_plans_of_a_batch_the_table_cannot_answer_are_measured_at_once_and_taken_in_order()
+    public async Task One_exploration_keeps_a_batch_of_measurements_out_and_proposes_as_each_comes_back()
     {
-        var board = new SlowBoard(Board());
-        var strategy = new ScriptedStrategy(Aaa, Bbb, Ccc);
+        var board = new GatedBoard(Board());
+        var strategy = new ScriptedStrategy(Aaa, Bbb, Ccc, Mixed, Mixed.With(0, 1));
+        var run = new Exploration(Table(), Space, strategy, board, Settings(5) with { Batch = 3 }, clock: () => 1000).RunAsync();
 
-        var result = await new Exploration(Table(), Space, strategy, board, Settings(3) with { Batch = 3, FinalRounds = 0 }, clock: () => 1000).RunAsync();
+        await GatedBoard.UntilAsync(() => board.Waiting.Count == 3);
+        Assert.Equal(["e1", "e2", "e3"], board.Waiting);
+        board.Release("e2");
+        // Episode 2's result goes to the strategy at once, and episode 4 to the board while 1 and 3 are still out.
+        await GatedBoard.UntilAsync(() => board.Waiting.Contains("e4"));
+        Assert.Equal(["e1", "e3", "e4"], board.Waiting);
+        Assert.Equal([Bbb], strategy.Observed.Select(r => r.Plan));
+        board.Release("e3");
+        await GatedBoard.UntilAsync(() => board.Waiting.Contains("e5"));
+        Assert.Equal([Bbb, Ccc], strategy.Observed.Select(r => r.Plan));
 
-        Assert.Equal(3, board.MostAtOnce);
-        Assert.Equal([Aaa, Bbb, Ccc], strategy.Observed.Select(r => r.Plan));
-        Assert.Equal([9.0, 7.0], result.BestCostByEpisode.Take(2).Select(c => c!.Value));
+        board.Open = true;
+        foreach (var key in board.Waiting)
+        {
+            board.Release(key);
+        }
+
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([3, 1, 1], strategy.ProposalSizes);
+        Assert.Equal(5, strategy.Observed.Count);
+        Assert.Equal(5, result.Episodes);
+        Assert.Equal(5, result.BestCostByEpisode.Count);
     }
 
     [Fact]
-    public async Task Seed_plans_go_to_the_board_a_batch_at_a_time_and_are_observed_in_order()
+    public async Task An_exploration_stopped_with_measurements_out_asks_exactly_those_keys_again_and_measures_nothing_twice()
+    {
+        var settings = Settings(6) with { Batch = 3 };
+        var table = Table();
+        CandidatePlan[] plans = [Aaa, Bbb, Ccc, Mixed, Mixed.With(0, 1), Mixed.With(2, 0)];
+        var strategy = new ScriptedStrategy(plans);
+        (ExplorationCheckpoint Exploration, byte[] Strategy)? saved = null;
+        var unannounced = new List<string>();
+        // Every episode key must be in the checkpoint written before it goes to the board, so a resume can ask it again.
+        var board = new GatedBoard(Board())
+        {
+            Starting = key =>
+            {
+                if (key.StartsWith('e') && saved?.Exploration.InFlight.Any(e => MeasurementKeys.Episode(e.Episode) == key) != true)
+                {
+                    unannounced.Add(key);
+                }
+            },
+        };
+        using var stop = new CancellationTokenSource();
+        var first = new Exploration(table, Space, new StrategyLearner(strategy), board, settings, null, clock: () => 1000)
+        {
+            CheckpointAsync = (c, _) =>
+            {
+                saved = (c, strategy.SaveState());
+                return Task.CompletedTask;
+            },
+        }.RunAsync(stop.Token);
+        await GatedBoard.UntilAsync(() => board.Waiting.Count == 3);
+        board.Release("e2");
+        await GatedBoard.UntilAsync(() => board.Waiting.Contains("e4"));
+        // The silo dies with episodes 1, 3 and 4 on the boards.
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.Equal(1, saved!.Value.Exploration.Episode);
+        Assert.Equal([1, 3, 4], saved.Value.Exploration.InFlight.Select(e => e.Episode));
+
+        var askedBefore = board.Asked.Count;
+        board.Open = true;
+        var restored = new ScriptedStrategy(plans);
+        restored.RestoreState(saved.Value.Strategy);
+        var result = await new Exploration(table, Space, new StrategyLearner(restored), board, settings, saved.Value.Exploration, clock: () => 1000)
+        {
+            CheckpointAsync = (c, _) =>
+            {
+                saved = (c, restored.SaveState());
+                return Task.CompletedTask;
+            },
+        }.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["e1", "e3", "e4"], board.Asked.Skip(askedBefore).Take(3));
+        Assert.DoesNotContain("e2", board.Asked.Skip(askedBefore));
+        Assert.Empty(unannounced);
+        Assert.All(board.RealMeasurements, m => Assert.Equal(1, m.Value));
+        Assert.Equal(6, result.Episodes);
+        Assert.Equal(6, result.BestCostByEpisode.Count);
+        // Episode 2 was learned before the stop; the rest after the resume, each once.
+        Assert.Equal(Names(plans.Where(p => p != Bbb)), Names(restored.Observed.Select(r => r.Plan)));
+    }
+
+    [Fact]
+    public async Task With_a_board_that_answers_at_once_the_proposals_are_reproducible()
+    {
+        async Task<(List<CandidatePlan> Measured, IReadOnlyList<double?> Costs)> RunOnce()
+        {
+            var board = Board();
+            var settings = Settings(40) with { Batch = 4, SeedPlans = [Bbb, Aaa] };
+            var result = await Run(Table(), new QLearningStrategy(Space, 11, settings.Episodes), board, settings);
+            return (board.Measured, result.EpisodeCosts);
+        }
+
+        var (measured, costs) = await RunOnce();
+        var again = await RunOnce();
+
+        Assert.Equal(measured, again.Measured);
+        Assert.Equal(costs, again.Costs);
+        Assert.Equal(40, costs.Count);
+    }
+
+    [Fact]
+    public async Task Seed_plans_go_to_the_board_first_and_the_strategy_proposes_as_slots_come_free()
     {
         var board = new SlowBoard(Board());
         var strategy = new ScriptedStrategy(Aaa);
 
         await new Exploration(Table(), Space, strategy, board, Settings(4) with { Batch = 2, SeedPlans = [Aaa, Bbb, Ccc], FinalRounds = 0 }, clock: () => 1000).RunAsync();
 
-        // Seeds AAA and BBB together, then CCC alone (seeds and proposals are not mixed), then the one proposal.
+        // Seeds AAA and BBB together, CCC when either is back, then the one proposal: in the order they came back.
         Assert.Equal(2, board.MostAtOnce);
-        Assert.Equal([Aaa, Bbb, Ccc, Aaa], strategy.Observed.Select(r => r.Plan));
+        Assert.Equal(Names([Aaa, Bbb]), Names(strategy.Observed.Take(2).Select(r => r.Plan)));
+        Assert.Equal(Names([Aaa, Aaa, Bbb, Ccc]), Names(strategy.Observed.Select(r => r.Plan)));
         Assert.Equal([1], strategy.ProposalSizes);
     }
 
@@ -103,7 +206,7 @@ public sealed class ExplorationTests
     public void A_checkpoint_survives_json()
     {
         var checkpoint = new ExplorationCheckpoint(
-            3, 2, 1, 2, 0, [null, 7.0, 7.0], [new CheckpointedConfirmation("1.1.1", 6.5, [7.0, 7.2], 1234), new CheckpointedConfirmation("2.2.2", null, [5.0], 1000)],
+            3, 1, 2, 0, [null, 7.0, 7.0], [new CheckpointedConfirmation("1.1.1", 6.5, [7.0, 7.2], 1234), new CheckpointedConfirmation("2.2.2", null, [5.0], 1000)],
             [new CheckpointedVerdict("2.2.2", AccuracyVerdict.Failed("off"))], ["1.1.1", "0.0.0"])
         {
             EpisodeCosts = [9.0, null, 7.0],
