@@ -23,6 +23,14 @@ public sealed class ExplorationTests
 
     private static ExplorationSettings Settings(int episodes) => new() { Episodes = episodes, AccuracyReference = Aaa };
 
+    /// <summary>The budget spent exactly: every episode observed by the strategy once and in the result's history.</summary>
+    private static void AssertSpent(int episodes, ExplorationResult result, ScriptedStrategy strategy)
+    {
+        Assert.Equal(episodes, strategy.Observed.Count);
+        Assert.Equal(episodes, result.Episodes);
+        Assert.Equal(episodes, result.BestCostByEpisode.Count);
+    }
+
     /// <summary>Plans as sorted text, to compare what came back in an order the clock decides.</summary>
     private static List<string> Names(IEnumerable<CandidatePlan> plans) => [.. plans.Select(p => p.ToString()).Order(StringComparer.Ordinal)];
 
@@ -88,9 +96,7 @@ public sealed class ExplorationTests
 
         var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal([3, 1, 1], strategy.ProposalSizes);
-        Assert.Equal(5, strategy.Observed.Count);
-        Assert.Equal(5, result.Episodes);
-        Assert.Equal(5, result.BestCostByEpisode.Count);
+        AssertSpent(5, result, strategy);
     }
 
     [Fact]
@@ -328,9 +334,7 @@ public sealed class ExplorationTests
         var result = await Run(Table(), strategy, Board(), Settings(7) with { Batch = 3 });
 
         Assert.Equal([3, 3, 1], strategy.ProposalSizes);
-        Assert.Equal(7, strategy.Observed.Count);
-        Assert.Equal(7, result.Episodes);
-        Assert.Equal(7, result.BestCostByEpisode.Count);
+        AssertSpent(7, result, strategy);
     }
 
     [Fact]
