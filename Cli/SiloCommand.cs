@@ -84,6 +84,12 @@ internal static class SiloCommand
         {
             Description = "When set, every state-changing API call (POST: pause, resume, cancel) must carry it in the X-Api-Key header; reads stay open.",
         };
+        var measureTimeout = new Option<double>("--measure-timeout")
+        {
+            Description = "Seconds one board request (a measurement, a calibration run, a model load) may take before the board's executor is "
+                + "taken for hung, killed and restarted, and the plan blamed; raise it for big models on slow or emulated boards.",
+            DefaultValueFactory = _ => BoardOptions.Default.MeasurementTimeout.TotalSeconds,
+        };
         var verbose = new Option<bool>("--verbose") { Description = "Log Orleans' and Dsx's information messages, not only warnings." };
         foreach (var option in new[] { siloPort, gatewayPort })
         {
@@ -96,12 +102,13 @@ internal static class SiloCommand
         }
 
         failureDetection.Require(s => s is null or (>= 1 and <= 3600), "--failure-detection must be between 1 and 3600 seconds.");
+        measureTimeout.Require(s => s is >= 1 and <= 86400, "--measure-timeout must be between 1 and 86400 seconds.");
         replayTimeScale.Require(s => s is null or (>= 0 and <= 1000), "--replay-time-scale must be between 0 and 1000.");
 
         var command = new Command("silo", "Host a Dsx silo (Orleans) on this machine until Ctrl-C: explorations, the board farm, the measurement store.")
         {
             database, cluster, clusterId, serviceId, address, failureDetection, siloPort, gatewayPort, localBoards, boardsFile,
-            replayBoards, replayTable, replayTimeScale, timingLog, urls, apiKey, verbose,
+            replayBoards, replayTable, replayTimeScale, timingLog, measureTimeout, urls, apiKey, verbose,
         };
         command.SetAction((r, ct) => CliErrors.Guard(() =>
         {
@@ -133,6 +140,7 @@ internal static class SiloCommand
                     // Read now, so a wrong table stops the command with one line; the kind says whose timings are replayed.
                     ReplayKind = replayTablePath is null ? null : BoardLaunches.ReplayKindPrefix + MeasurementTable.Load(replayTablePath).Board.Kind,
                     TimingLogPath = r.GetValue(timingLog) is { } log ? Path.GetFullPath(log) : null,
+                    MeasurementTimeout = TimeSpan.FromSeconds(r.GetValue(measureTimeout)),
                 },
                 new DsxWebOptions { Urls = r.GetValue(urls)!, ApiKey = r.GetValue(apiKey) is { Length: > 0 } key ? key : null },
                 r.GetValue(verbose),

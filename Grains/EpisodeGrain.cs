@@ -16,15 +16,23 @@ public sealed class EpisodeGrain([PersistentState("episode", StorageNames.Defaul
         {
             // Replayed means "already in the table": an outcome kept just before a crash may reach the store only now,
             // and then the caller's copy of the table lacks it too.
-            var recordedNow = await RecordAsync(key, request, kept.Outcome);
+            var recordedNow = await RecordAsync(key, request.StoreKey, kept);
             return kept.Outcome with { Replayed = !recordedNow };
         }
 
         var outcome = await BoardWork.RunAsync(GrainFactory, request.BoardKind, request.ExplorationId, key, board => board.MeasureAsync(request));
-        state.State.Outcome = new KeptOutcome(request.Plan, outcome);
+        state.State.Outcome = new KeptOutcome(request.Plan, outcome, request.PredictedMs);
         await state.WriteOrForgetAsync(DeactivateOnIdle);
-        await RecordAsync(key, request, outcome);
+        await RecordAsync(key, request.StoreKey, state.State.Outcome);
         return outcome;
+    }
+
+    public async Task SettleAsync(string storeKey)
+    {
+        if (state.State.Outcome is { } kept)
+        {
+            await RecordAsync(this.GetPrimaryKeyString(), storeKey, kept);
+        }
     }
 
     public Task<EpisodeOutcome?> GetOutcomeAsync() => Task.FromResult(state.State.Outcome?.Outcome);
@@ -34,19 +42,19 @@ public sealed class EpisodeGrain([PersistentState("episode", StorageNames.Defaul
     /// so no exploration of the kind proposes it again.
     /// </summary>
     /// <returns>Whether the store recorded it now (false: recorded before, or nothing to record).</returns>
-    private async Task<bool> RecordAsync(string key, EpisodeRequest request, EpisodeOutcome outcome)
+    private async Task<bool> RecordAsync(string key, string storeKey, KeptOutcome kept)
     {
         // The baseline has no store (its plan need not be in the search space).
-        if (request.StoreKey.Length == 0)
+        if (storeKey.Length == 0)
         {
             return false;
         }
 
-        var store = GrainFactory.GetGrain<IMeasurementStoreGrain>(request.StoreKey);
-        return outcome switch
+        var store = GrainFactory.GetGrain<IMeasurementStoreGrain>(storeKey);
+        return kept.Outcome switch
         {
-            { Succeeded: true, Reply: { } reply } => await store.RecordAsync(key, request.Plan, reply, request.PredictedMs),
-            { Succeeded: false, FailedLayer: { Length: > 0 } layer } => await store.RecordFailureAsync(request.Plan, layer, outcome.Failure ?? "failed"),
+            { Succeeded: true, Reply: { } reply } => await store.RecordAsync(key, kept.Plan, reply, kept.PredictedMs),
+            { Succeeded: false, FailedLayer: { Length: > 0 } layer } => await store.RecordFailureAsync(kept.Plan, layer, kept.Outcome.Failure ?? "failed"),
             _ => false,
         };
     }

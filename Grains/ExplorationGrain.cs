@@ -17,6 +17,7 @@ namespace Dsx.Grains;
 /// </summary>
 public sealed partial class ExplorationGrain(
     [PersistentState("exploration", StorageNames.Default)] IPersistentState<ExplorationGrainState> state,
+    [PersistentState("unsettled", StorageNames.Default)] IPersistentState<UnsettledMeasurementsState> unsettled,
     ILogger<ExplorationGrain> logger) : Grain, IExplorationGrain, IRemindable, IDisposable
 {
     private const string KeepAlive = "keep-alive";
@@ -24,6 +25,9 @@ public sealed partial class ExplorationGrain(
     private readonly ProgressSink _progress = new();
     private Task? _loop;
     private CancellationTokenSource? _stop;
+
+    /// <summary>Whether a checkpoint was written since the unsettled keys were last written (they have all ended then).</summary>
+    private bool _settled;
 
     /// <summary>Why the loop is waiting for storage (not persisted: the storage is what is out), or null.</summary>
     private string? _storageFault;
@@ -181,6 +185,7 @@ public sealed partial class ExplorationGrain(
         var graph = Graph.Parser.ParseFrom(await GrainFactory.GetGrain<IModelGrain>(spec.ModelHash).GetAsync()
             ?? throw new InvalidOperationException($"no model was uploaded under hash {spec.ModelHash}"));
         var storeKey = $"{spec.BoardKind}/{spec.ModelHash}";
+        await SettleAsync(storeKey);
         var table = await TableAsync(spec, graph, storeKey);
         var learner = GrainFactory.GetGrain<ILearnerGrain>(Id);
         // The choices the kind's store knows as failing are left out of the strategy's space; the learner keeps the list
@@ -201,6 +206,18 @@ public sealed partial class ExplorationGrain(
                 state.State.Checkpoint = checkpoint.ToJson();
                 ExplorationOutcome.ApplyProgress(state.State, checkpoint, _progress.Latest?.Best, table);
                 await SaveProgressAsync(checkpoint.History, checkpoint.EpisodeCosts ?? []);
+                _settled = true;
+            },
+            MeasuringAsync = async (keys, _) =>
+            {
+                if (_settled)
+                {
+                    unsettled.State.Keys.Clear();
+                    _settled = false;
+                }
+
+                unsettled.State.Keys.AddRange(keys.Except(unsettled.State.Keys, StringComparer.Ordinal));
+                await unsettled.WriteOrForgetAsync(DeactivateOnIdle);
             },
         };
         var result = await exploration.RunAsync(cancellationToken);
@@ -214,6 +231,20 @@ public sealed partial class ExplorationGrain(
         await SetStatusAsync(ExplorationStatus.Completed);
         await StopRemindingAsync();
         LogCompleted(logger, Id, state.State.BestLatencyMs ?? double.NaN, state.State.BaselineLatencyMs ?? double.NaN);
+    }
+
+    /// <summary>
+    /// Has the episode grains of the keys asked since the last checkpoint of the previous run record what they kept,
+    /// before the table is read: the resumed search may answer those plans from the table and never ask them again.
+    /// </summary>
+    private async Task SettleAsync(string storeKey)
+    {
+        foreach (var key in unsettled.State.Keys)
+        {
+            await GrainFactory.GetGrain<IEpisodeGrain>($"{Id}/{key}").SettleAsync(storeKey);
+        }
+
+        _settled = true;
     }
 
     /// <summary>The shared table of this model on this board kind; the first exploration creates it from a board's design space.</summary>

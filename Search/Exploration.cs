@@ -30,7 +30,9 @@ namespace Dsx.Search;
 /// an <see cref="ExplorationCheckpoint"/> (with the episodes in flight) to <see cref="CheckpointAsync"/>; an exploration
 /// constructed from one asks those episodes' keys again and goes on. Every board measurement carries a key
 /// (<see cref="MeasurementKeys"/>) that is the same when a resumed exploration asks again, so a measurer that keeps its
-/// answers by key measures nothing twice.</item>
+/// answers by key measures nothing twice. The end's measurements, which no checkpoint lists, are told to
+/// <see cref="MeasuringAsync"/> before they are asked, so an answer kept just before a crash can be recorded even if the
+/// resumed exploration does not ask again.</item>
 /// The strategy may search a restricted space (e.g. <see cref="SearchSpace.WithoutInt8"/>); its plans are translated into
 /// the table's space, which the measurer speaks. Confirmed costs are the objective applied to the whole plan as one
 /// layer: end-to-end median and peak memory.
@@ -114,6 +116,15 @@ public sealed class Exploration
     /// before that turn's new measurements start: the keys of every episode in flight are in it.
     /// </summary>
     public Func<ExplorationCheckpoint, CancellationToken, Task>? CheckpointAsync { get; init; }
+
+    /// <summary>
+    /// Called, before they start, with the keys of the measurements no checkpoint lists: the end's confirmations, run-off
+    /// rounds and steady repeats, and calibration runs. Each has ended before the next checkpoint, and the episodes in
+    /// flight are in the checkpoint (a resumed loop asks them again), so the keys told since the last checkpoint are all
+    /// that a crash can leave half done otherwise (a board's outcome kept, not yet in the table); an owner that persists
+    /// them can have those outcomes recorded when it resumes, since the resumed search may never ask for them again.
+    /// </summary>
+    public Func<IReadOnlyList<string>, CancellationToken, Task>? MeasuringAsync { get; init; }
 
     /// <summary>Raised after every measurement recorded into the table (e.g. to save it, so nothing measured is lost).</summary>
     public event Action<MeasurementTable>? TableChanged;
@@ -322,10 +333,28 @@ public sealed class Exploration
     }
 
     /// <summary>Measures a plan on the board, records it into the table, and keeps its end-to-end figures as a confirmation.</summary>
-    private Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken) =>
-        FinishAsync(plan, StartMeasurement(plan, key, cancellationToken));
+    private async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
+    {
+        await AnnounceAsync([key], cancellationToken);
+        return await FinishAsync(plan, StartMeasurement(plan, key, cancellationToken));
+    }
 
-    /// <summary>Asks the board, with the prediction the table makes before it knows the answer.</summary>
+    private async Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, CancellationToken cancellationToken)
+    {
+        var key = MeasurementKeys.Calibration(plan);
+        await AnnounceAsync([key], cancellationToken);
+        return await _measurer.RunCalibrationAsync(plan, key, cancellationToken);
+    }
+
+    private async Task AnnounceAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count > 0 && MeasuringAsync is { } measuring)
+        {
+            await measuring(keys, cancellationToken);
+        }
+    }
+
+    /// <summary>Asks the board (the key told or in the checkpoint already), with the prediction the table makes before it knows the answer.</summary>
     private PendingMeasurement StartMeasurement(CandidatePlan plan, string key, CancellationToken cancellationToken) =>
         new(new AdditiveCostModel(_table).Predict(plan).LatencyMs, _measurer.MeasureAsync(plan, key, cancellationToken));
 
@@ -519,7 +548,7 @@ public sealed class Exploration
                 throw new InvalidOperationException($"the accuracy reference {referencePlan} has INT8 layers; it must be all FP32");
             }
 
-            var reference = await _measurer.RunCalibrationAsync(referencePlan, MeasurementKeys.Calibration(referencePlan), cancellationToken);
+            var reference = await RunCalibrationAsync(referencePlan, cancellationToken);
             if (!reference.Succeeded)
             {
                 return AccuracyVerdict.Failed($"the FP32 reference plan failed on the calibration inputs ({reference.Failure}), so no INT8 plan can be checked");
@@ -528,7 +557,7 @@ public sealed class Exploration
             _referenceRows = reference.Rows;
         }
 
-        var outputs = await _measurer.RunCalibrationAsync(plan, MeasurementKeys.Calibration(plan), cancellationToken);
+        var outputs = await RunCalibrationAsync(plan, cancellationToken);
         if (!outputs.Succeeded)
         {
             return AccuracyVerdict.Failed($"the plan failed on the calibration inputs: {outputs.Failure}");

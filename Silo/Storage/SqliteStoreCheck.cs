@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dsx.Grains;
 using Dsx.Search;
 using Microsoft.Data.Sqlite;
@@ -98,6 +99,9 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
                 case MeasurementJournalState journal:
                     states.Journals[key] = journal;
                     break;
+                case UnsettledMeasurementsState unsettled:
+                    states.Unsettled[key] = unsettled;
+                    break;
             }
         }
     }
@@ -188,17 +192,33 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
                 }
             }
 
-            if (exploration.Status != ExplorationStatus.Completed)
-            {
-                // A running exploration may hold an outcome its store records only when the episode is asked again on resume.
-                continue;
-            }
-
+            // An unfinished exploration may hold outcomes kept just before a crash, which it records when it resumes:
+            // those of the keys it told since its last checkpoint, and of the episodes in flight there (asked again).
+            var settledOnResume = exploration.Status == ExplorationStatus.Completed
+                ? []
+                : (states.Unsettled.TryGetValue(id, out var unsettled) ? unsettled.Keys : []).Concat(InFlightKeys(id, exploration, problems))
+                    .Select(k => prefix + k).ToHashSet(StringComparer.Ordinal);
             foreach (var (key, _) in kept.Where(e => e.Value.Outcome?.Outcome is { Succeeded: true, Reply: not null } && !recorded.Contains(e.Key)
-                && !e.Key.Equals(prefix + "baseline", StringComparison.Ordinal)))
+                && !settledOnResume.Contains(e.Key) && !e.Key.Equals(prefix + "baseline", StringComparison.Ordinal)))
             {
                 problems.Add($"exploration {id}: {key} was measured but its measurement is missing from the store");
             }
+        }
+    }
+
+    /// <summary>The keys of the episodes the checkpoint has on the board (a resumed exploration asks them again).</summary>
+    private static IEnumerable<string> InFlightKeys(string id, ExplorationGrainState exploration, List<string> problems)
+    {
+        try
+        {
+            return exploration.Checkpoint is { } json
+                ? ExplorationCheckpoint.FromJson(json).InFlight.Where(e => e.Source != EpisodeSource.Table).Select(e => MeasurementKeys.Episode(e.Episode))
+                : [];
+        }
+        catch (JsonException e)
+        {
+            problems.Add($"exploration {id}: its checkpoint is not readable ({e.Message})");
+            return [];
         }
     }
 
@@ -231,6 +251,8 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
         public Dictionary<string, MeasurementStoreState> Stores { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, MeasurementJournalState> Journals { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, UnsettledMeasurementsState> Unsettled { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Per store, the request keys of its snapshot and then its journal, each once.</summary>
         public Dictionary<string, List<string>> Recorded { get; } = new(StringComparer.Ordinal);

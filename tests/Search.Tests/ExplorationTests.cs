@@ -553,6 +553,40 @@ public sealed class ExplorationTests
         Assert.Equal((1, 2), (last.TableHits, last.BoardMeasurements));
     }
 
+    [Fact]
+    public async Task Every_measurement_key_is_told_or_in_the_checkpoint_before_it_is_asked_and_the_checkpoint_ends_what_was_told()
+    {
+        var board = new ToldBoard(Board());
+        var checkpoints = 0;
+        var exploration = new Exploration(Table(), Space, new StrategyLearner(new QLearningStrategy(Space, 3, 12)), board,
+            Settings(12) with { Batch = 3, SeedPlans = [Bbb], FinalRounds = 2 }, null, clock: () => 1000)
+        {
+            CheckpointAsync = (c, _) =>
+            {
+                // Whatever was asked before the checkpoint has been answered or is listed in it: nothing told is still open.
+                board.Listed = c.InFlight.Where(e => e.Source != EpisodeSource.Table).Select(e => MeasurementKeys.Episode(e.Episode)).ToHashSet(StringComparer.Ordinal);
+                Assert.Subset(board.Listed, board.Asked.Except(board.Answered).ToHashSet(StringComparer.Ordinal));
+                checkpoints++;
+                return Task.CompletedTask;
+            },
+            MeasuringAsync = (keys, _) =>
+            {
+                board.Told.UnionWith(keys);
+                return Task.CompletedTask;
+            },
+        };
+
+        var result = await exploration.RunAsync();
+
+        Assert.True(checkpoints >= 4, $"{checkpoints} checkpoints");
+        // Episodes were in a checkpoint; confirmations, run-off rounds and the INT8 plan's calibration (Ccc is all INT8 and
+        // best) were told.
+        Assert.Contains(board.Told, k => k.StartsWith("cal-", StringComparison.Ordinal));
+        Assert.Contains(board.Told, k => k.StartsWith("r1-", StringComparison.Ordinal));
+        Assert.Contains(board.Asked, k => k.StartsWith('e'));
+        Assert.Equal(Ccc, result.Best!.Plan);
+    }
+
     private static void Trust(MeasurementTable table, CandidatePlan plan, double layerMs)
     {
         for (var i = 0; i < plan.Count; i++)
@@ -573,6 +607,41 @@ public sealed class ExplorationTests
         var stat = new TimingStat();
         stat.Add(ms, ms, ms, 1000);
         return stat;
+    }
+
+    /// <summary>A board that refuses a key it was not told before (<see cref="Exploration.MeasuringAsync"/>) nor is in the last checkpoint.</summary>
+    private sealed class ToldBoard(FakeBoard board) : IPlanMeasurer
+    {
+        public HashSet<string> Told { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The episode keys on the board in the last checkpoint.</summary>
+        public HashSet<string> Listed { get; set; } = new(StringComparer.Ordinal);
+
+        public List<string> Asked { get; } = [];
+
+        public List<string> Answered { get; } = [];
+
+        public async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
+        {
+            Ask(key);
+            var measurement = await board.MeasureAsync(plan, key, cancellationToken);
+            Answered.Add(key);
+            return measurement;
+        }
+
+        public async Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
+        {
+            Ask(key);
+            var outputs = await board.RunCalibrationAsync(plan, key, cancellationToken);
+            Answered.Add(key);
+            return outputs;
+        }
+
+        private void Ask(string key)
+        {
+            Assert.True(Told.Contains(key) || Listed.Contains(key), $"{key} was asked before it was told or checkpointed");
+            Asked.Add(key);
+        }
     }
 
     private sealed class Collect(List<ExplorationProgress> into) : IProgress<ExplorationProgress>

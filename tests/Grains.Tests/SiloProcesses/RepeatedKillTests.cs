@@ -15,7 +15,7 @@ namespace Dsx.Grains.Tests.SiloProcesses;
 /// The "silo SIGKILL during writes, repeated": one exploration on a real <c>dsx silo</c> with SQLite storage is
 /// killed five times at seeded random moments (a random delay after the next checkpoint it writes in each run, so
 /// episodes, the learner, the store and the checkpoint are being written) and restarted each time on the same file. It
-/// must complete with exactly its budget, and <c>dsx store check</c> must find the file sound. The check itself must be
+/// must complete with exactly its budget, and <c>dsx store check</c> must find the file sound, after every kill and at the end. The check itself must be
 /// able to fail: copies of the file with a torn row, a lost and a doubled measurement, and smashed pages are refused.
 /// </summary>
 public sealed class RepeatedKillTests(ITestOutputHelper output)
@@ -75,6 +75,10 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
             var killed = StoredExploration(database);
             output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] kill {kill + 1}: checkpoint at episode {written.Episode}, killed with episode {killed.Episode} stored");
             Assert.True(killed.Status == (int)ExplorationStatus.Running, $"kill {kill + 1} came too late: the stored exploration is {(ExplorationStatus)killed.Status} at episode {killed.Episode}");
+            // Sound after every kill, not only at the end: an outcome kept but not yet recorded must be one the exploration
+            // will settle when it resumes (the end alone passes whenever the resumed search happens to ask that key again).
+            var afterKill = SqliteStoreCheck.RunWithSiloSerializer(database);
+            Assert.True(afterKill.Sound, $"after kill {kill + 1}: {string.Join('\n', afterKill.Problems)}");
         }
 
         await using (var final = await SiloProcess.StartAsync("final", ports[0], ports[1], arguments, environment, UpTimeout))
