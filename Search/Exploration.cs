@@ -192,6 +192,7 @@ public sealed class Exploration
             if (changed)
             {
                 await CheckpointTurnAsync(window, cancellationToken);
+                changed = false;
             }
 
             if (_episode >= _settings.Episodes)
