@@ -208,7 +208,7 @@ public sealed partial class ExplorationGrain(
                 await SaveProgressAsync(checkpoint.History, checkpoint.EpisodeCosts ?? []);
                 _settled = true;
             },
-            MeasuringAsync = async (keys, _) =>
+            MeasuringAsync = async (keys, cancellationToken) =>
             {
                 if (_settled)
                 {
@@ -217,7 +217,9 @@ public sealed partial class ExplorationGrain(
                 }
 
                 unsettled.State.Keys.AddRange(keys.Except(unsettled.State.Keys, StringComparer.Ordinal));
-                await unsettled.WriteOrForgetAsync(DeactivateOnIdle);
+                // A failed write stops the loop, which waits for storage and starts again from the checkpoint (the
+                // activation stays, with the reason for dsx status); keys held in memory only are settled then too.
+                await unsettled.WriteStateAsync(cancellationToken);
             },
         };
         var result = await exploration.RunAsync(cancellationToken);

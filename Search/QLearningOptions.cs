@@ -6,7 +6,9 @@ namespace Dsx.Search;
 /// <see cref="EpsilonStep"/> every <see cref="DecayStepShare"/> down to <see cref="EpsilonFloor"/>. Where each default
 /// comes from is in docs/search.md.
 /// </summary>
-/// <param name="LearningRate">alpha, the floor of the step size: a state-action seen n times is updated with max(alpha, 1/n).</param>
+/// <param name="LearningRate">
+/// alpha after the fast phase, the floor of the step size: a state-action seen n times is updated with max(alpha, 1/n).
+/// </param>
 /// <param name="Discount">gamma: 1 makes Q the whole remaining cost of the network, which is what the search minimises.</param>
 /// <param name="ReplayEpisodes">Past episodes replayed (uniformly, with replacement, last layer first) after each observed one.</param>
 /// <param name="ShareAcrossInputFormats">
@@ -25,8 +27,19 @@ namespace Dsx.Search;
 /// <param name="BlockMoveRate"><see cref="ExplorationMoves.BlockMoveRate"/>. Not in QS-DNN; see docs/search.md.</param>
 /// <param name="BlockMoveLength"><see cref="ExplorationMoves.BlockMoveLength"/>.</param>
 /// <param name="StickyExploration"><see cref="ExplorationMoves.StickyExploration"/>. Not in QS-DNN; see docs/search.md.</param>
+/// <param name="TieBreakInFormat">
+/// Among greedy ties (untried actions, all valued alike), prefer those that need no input conversion, so the first
+/// episodes measure each choice in a coherent plan instead of paying conversions at random layers. Not in QS-DNN.
+/// </param>
+/// <param name="FastShare">
+/// Share of the budget learned fast: while at most this many episodes were observed, updates use the mean of the
+/// state-action's measured rewards and step size max(<paramref name="FastLearningRate"/>, 1/n), so the values are
+/// right by the early checkpoints; later <paramref name="LearningRate"/> and each replayed episode's own reward.
+/// 0 for none. Not in QS-DNN; see docs/search.md.
+/// </param>
+/// <param name="FastLearningRate">alpha during the fast phase.</param>
 public sealed record QLearningOptions(
-    double LearningRate = 0.05,
+    double LearningRate = 0.1,
     double Discount = 1.0,
     double ExplorationShare = 0,
     double DecayStepShare = 0.005,
@@ -38,12 +51,24 @@ public sealed record QLearningOptions(
     bool AverageRewards = false,
     double BlockMoveRate = 0.2,
     int BlockMoveLength = 8,
-    double StickyExploration = 0.7)
+    double StickyExploration = 0.7,
+    bool TieBreakInFormat = true,
+    double FastShare = 0.1,
+    double FastLearningRate = 0.5)
 {
     public static QLearningOptions Default { get; } = new();
 
     /// <summary>The exploration moves these options set.</summary>
     public ExplorationMoves Moves => new(BlockMoveRate, BlockMoveLength, StickyExploration);
+
+    /// <summary>
+    /// Whether learning is fast while the <paramref name="observed"/>-th episode (1-based, counting the one just observed)
+    /// of a budget of <paramref name="budget"/> is learned from.
+    /// </summary>
+    public bool Fast(int observed, int budget) => observed <= (int)Math.Round(FastShare * budget);
+
+    /// <summary>The step size floor while the <paramref name="observed"/>-th episode (1-based) of the budget is learned from.</summary>
+    public double Alpha(int observed, int budget) => Fast(observed, budget) ? FastLearningRate : LearningRate;
 
     /// <summary>Epsilon for episode <paramref name="episode"/> (0-based) of a budget of <paramref name="budget"/> episodes.</summary>
     public double Epsilon(int episode, int budget)

@@ -6,7 +6,8 @@ namespace Dsx.Search;
 /// each observed episode, its transitions and those of a batch of replayed past episodes update
 /// Q(s,a) &lt;- (1-a) Q(s,a) + a (r + gamma max Q(s',a')), last layer first, s' being the next layer's state (none after
 /// the last). Actions are epsilon-greedy under a schedule over the episode budget (<see cref="QLearningOptions"/>), with
-/// the block moves and sticky exploration of <see cref="ExplorationMoves"/>.
+/// the block moves and sticky exploration of <see cref="ExplorationMoves"/>. The first share of the budget learns fast
+/// (mean measured rewards, a high step size), the rest at the slower <see cref="QLearningOptions.LearningRate"/>.
 /// Unmeasured actions keep Q = 0, above every measured (negative) value, so the greedy policy tries them first.
 /// A choice that made an episode fail is never proposed again.
 /// </summary>
@@ -165,11 +166,14 @@ public sealed class QLearningStrategy : ISearchStrategy
 
     private void Learn(Episode episode)
     {
+        // The phase follows from the episodes observed, which a restored state rebuilds: resuming stays exact.
+        var fast = _options.Fast(_memory.Count, _budget);
+        var alpha = _options.Alpha(_memory.Count, _budget);
         for (var i = episode.Choices.Length - 1; i >= 0; i--)
         {
             var future = i == episode.Choices.Length - 1 ? 0 : BestValue(i + 1, episode.States[i + 1]);
-            var reward = _options.AverageRewards ? _q[i].MeanReward(episode.States[i], episode.Choices[i]) : episode.Rewards[i];
-            _q[i].Update(episode.States[i], episode.Choices[i], reward + (_options.Discount * future), _options.LearningRate);
+            var reward = _options.AverageRewards || fast ? _q[i].MeanReward(episode.States[i], episode.Choices[i]) : episode.Rewards[i];
+            _q[i].Update(episode.States[i], episode.Choices[i], reward + (_options.Discount * future), alpha);
         }
     }
 
@@ -187,13 +191,22 @@ public sealed class QLearningStrategy : ISearchStrategy
         return double.IsNegativeInfinity(best) ? 0 : best;
     }
 
-    /// <summary>The allowed action of highest Q in the state; ties (e.g. untried actions, all at 0) broken at random.</summary>
+    /// <summary>
+    /// The allowed action of highest Q in the state; ties (e.g. untried actions, all at 0) broken at random, among those
+    /// that convert nothing if any do (<see cref="QLearningOptions.TieBreakInFormat"/>).
+    /// </summary>
     private int Greedy(int layer, ulong state, int[] allowed)
     {
         var table = _q[layer];
         var row = table.Row(state);
         var best = allowed.Max(a => table.Value(row, a));
         var ties = allowed.Where(a => table.Value(row, a) == best).ToArray();
+        if (_options.TieBreakInFormat && ties.Length > 1)
+        {
+            var plain = ties.Where(a => !NeedsConversion(_space.Layers[layer], state, a)).ToArray();
+            ties = plain.Length > 0 ? plain : ties;
+        }
+
         return ties.Length == 1 ? ties[0] : ties[_random.Next(ties.Length)];
     }
 

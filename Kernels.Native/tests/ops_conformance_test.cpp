@@ -421,6 +421,55 @@ TEST_P(OpsInt8Conformance, XnnpackWithinQuantisationError) {
     std::cout << "xnnpack INT8 " << to_string(op) << ": " << admitted << " shapes, worst error " << worst << " of its bound\n";
 }
 
+// A Concat of 1-4 inputs along a random axis, each input drawn from its own range, so each gets its own
+// quantisation (as the branches of an Inception block do).
+Problem random_concat(std::mt19937& rng) {
+    const int rank = pick(rng, 0, 4) == 0 ? 2 : 4;
+    const int axis = rank == 2 ? 1 : (pick(rng, 0, 2) == 0 ? pick(rng, 2, 3) : 1);
+    std::vector<int64_t> out = rank == 2 ? std::vector<int64_t>{pick(rng, 1, 3), 0} : std::vector<int64_t>{pick(rng, 1, 2), pick(rng, 1, 40), pick(rng, 1, 9), pick(rng, 1, 9)};
+    out[axis] = 0;
+    std::vector<std::vector<int64_t>> inputs(pick(rng, 1, 4), out);
+    for (auto& dims : inputs) out[axis] += dims[axis] = pick(rng, 1, axis == 1 ? 70 : 9);
+    Problem p = make_problem(rng, Op::Concat, inputs, out);
+    p.spec.axis = axis;
+    for (auto& values : p.inputs) {
+        const float lo = pick_float(rng, -6.0f, 0.0f), hi = pick_float(rng, 0.1f, 6.0f);
+        for (float& v : values) v = lo + (v + 1.0f) / 2.0f * (hi - lo);
+    }
+    return p;
+}
+
+// INT8 Concat: `neon` within one output step of `ref` in both layouts, and `ref` within its quantisation error of the FP32 ref.
+TEST(OpsConcatInt8, NeonWithinAStepOfRefAndRefWithinQuantisationError) {
+    std::mt19937 rng(1618);
+    for (int attempt = 0; attempt < 60; ++attempt) {
+        const Problem p = random_concat(rng);
+        const std::vector<float> want = run_ref(p);
+        double bound = 0;
+        auto step = [](const std::vector<float>& v) {
+            auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+            return static_cast<double>(choose_quant(*lo, *hi).scale);
+        };
+        for (const std::vector<float>& in : p.inputs) bound = std::max(bound, step(in) / 2);
+        bound += step(want) / 2;
+        for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
+            const int threads = 1 + attempt % 2;
+            std::string why;
+            const std::vector<float> ref = run_primitive("ref", p, layout, Precision::INT8, threads, &why, &want);
+            ASSERT_FALSE(ref.empty()) << "ref refused: " << why << " on " << describe(p);
+            const std::vector<float> neon = run_primitive("neon", p, layout, Precision::INT8, threads, &why, &want);
+            ASSERT_FALSE(neon.empty()) << "neon refused: " << why << " on " << describe(p);
+            // One output step apart at most: neon multiplies by the inverse scale where ref divides.
+            const double out_step = step(want);
+            for (size_t i = 0; i < want.size(); ++i)
+                ASSERT_LE(std::abs(static_cast<double>(neon[i]) - ref[i]), out_step * (1 + 1e-6))
+                    << "element " << i << " " << to_string(layout) << " axis " << p.spec.axis << " on " << describe(p);
+            for (size_t i = 0; i < want.size(); ++i)
+                ASSERT_LE(std::abs(static_cast<double>(ref[i]) - want[i]), bound * (1 + 1e-6)) << "element " << i << " on " << describe(p);
+        }
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Xnnpack, OpsInt8Conformance, ::testing::Values(Op::Add, Op::GlobalAveragePool),
                          [](const ::testing::TestParamInfo<Op>& info) { return std::string(to_string(info.param)); });
 

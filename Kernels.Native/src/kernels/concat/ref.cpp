@@ -1,10 +1,11 @@
-// Reference Concat: a copy of each input's contiguous run per outer index. In NHWC the channel axis is
-// the innermost one in memory, so the same loop works on physical dims.
-#include <cstring>
+// Reference Concat, FP32 and INT8: a copy of each input's contiguous run per outer index; an INT8 input in
+// another quantisation than the output's is dequantised and quantised again, element by element.
+#include "concat.h"
 
-#include "shape.h"
+#include "dsx/convert.h"
+#include "../shape/shape.h"
 
-namespace dsx {
+namespace dsx::concat {
 namespace {
 
 // Dims in memory order and where logical `axis` sits among them.
@@ -26,6 +27,16 @@ std::pair<int64_t, int64_t> split(const Physical& p) {
     return {outer, run};
 }
 
+struct RequantRef {
+    void operator()(const int8_t* src, int8_t* dst, int64_t count, const Quant& from, const Quant& to) const {
+        for (int64_t k = 0; k < count; ++k) dst[k] = quantize(dequantize(src[k], from), to);
+    }
+};
+
+const RegisterPrimitive kConcatRef(make_impl<RequantRef>("ref", {Precision::FP32, Precision::INT8}));
+
+}  // namespace
+
 std::string concat_problem(const NodeSpec& spec) {
     const TensorDesc& out = spec.output;
     const int axis = normalized_axis(spec.axis, out.rank());
@@ -41,34 +52,10 @@ std::string concat_problem(const NodeSpec& spec) {
     return "";
 }
 
-class ConcatRef final : public Kernel {
-public:
-    explicit ConcatRef(const NodeSpec& spec) {
-        const int axis = normalized_axis(spec.axis, spec.output.rank());
-        std::tie(outer_, out_run_) = split(physical(spec.output, axis));
-        for (const TensorDesc& in : spec.inputs) runs_.push_back(split(physical(in, axis)).second);
-    }
+Geometry::Geometry(const NodeSpec& spec) {
+    const int axis = normalized_axis(spec.axis, spec.output.rank());
+    std::tie(outer, out_run) = split(physical(spec.output, axis));
+    for (const TensorDesc& in : spec.inputs) runs.push_back(split(physical(in, axis)).second);
+}
 
-    void run(const KernelArgs& args) override {
-        float* y = static_cast<float*>(args.output);
-        args.pool->parallel_for(outer_, args.threads, [&](int64_t begin, int64_t end) {
-            for (int64_t o = begin; o < end; ++o) {
-                float* dst = y + o * out_run_;
-                for (size_t i = 0; i < runs_.size(); ++i) {
-                    const float* src = static_cast<const float*>(args.inputs[i]) + o * runs_[i];
-                    std::memcpy(dst, src, static_cast<size_t>(runs_[i]) * sizeof(float));
-                    dst += runs_[i];
-                }
-            }
-        });
-    }
-
-private:
-    int64_t outer_ = 1, out_run_ = 1;
-    std::vector<int64_t> runs_;  // per input
-};
-
-const RegisterPrimitive kConcatRef(shape::make_ref<ConcatRef>(Op::Concat, {Layout::NCHW, Layout::NHWC}, concat_problem));
-
-}  // namespace
-}  // namespace dsx
+}  // namespace dsx::concat
