@@ -32,7 +32,7 @@ internal static class ExplorationText
         if (s.Spec is { } spec)
         {
             text.AppendLine(Invariant, $"  model {spec.ModelName} ({spec.ModelHash[..Math.Min(12, spec.ModelHash.Length)]}) on '{spec.BoardKind}' boards");
-            text.AppendLine(Invariant, $"  {spec.Strategy}, {spec.Episodes} episodes in batches of {spec.Batch}, objective {spec.Objective}, "
+            text.AppendLine(Invariant, $"  {spec.Strategy}, {spec.Episodes} episodes, up to {spec.Batch} at once, objective {spec.Objective}, "
                 + $"{(spec.AllowInt8 ? "INT8 allowed" : "FP32 only")}, seed {spec.Seed}");
         }
 

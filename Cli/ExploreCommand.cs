@@ -18,7 +18,7 @@ internal static class ExploreCommand
         var boardKind = new Option<string>("--board-kind") { Description = "The kind of board to measure on (see 'dsx boards list').", DefaultValueFactory = _ => "local" };
         var strategy = new Option<string>("--strategy") { Description = "random, greedy, qlearning or dqn.", DefaultValueFactory = _ => "qlearning" };
         var episodes = new Option<int>("--episodes") { Description = "Plans the strategy proposes (the budget).", DefaultValueFactory = _ => 100 };
-        var batch = new Option<int>("--batch") { Description = "Plans proposed at a time; they are measured in parallel on the kind's boards.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Episodes out at once, measured in parallel on the kind's boards; the strategy sees each result as it comes back and proposes the next.", DefaultValueFactory = _ => 1 };
         var objective = new Option<string>("--objective")
         {
             Description = "latency, memory, weighted:MS_PER_MIB or latency-cap:SIZE.",

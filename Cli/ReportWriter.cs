@@ -120,7 +120,7 @@ internal static class ReportWriter
         {
             rows.Add(["model", $"{spec.ModelName} ({spec.ModelHash[..Math.Min(12, spec.ModelHash.Length)]})"]);
             rows.Add(["board kind", spec.BoardKind]);
-            rows.Add(["strategy", string.Create(Invariant, $"{spec.Strategy}, {spec.Episodes} episodes in batches of {spec.Batch}, seed {spec.Seed}")]);
+            rows.Add(["strategy", string.Create(Invariant, $"{spec.Strategy}, {spec.Episodes} episodes, up to {spec.Batch} at once, seed {spec.Seed}")]);
             rows.Add(["objective", $"{spec.Objective}, {(spec.AllowInt8 ? "INT8 allowed" : "FP32 only")}"]);
         }
 

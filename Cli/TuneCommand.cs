@@ -46,7 +46,7 @@ internal static class TuneCommand
             DefaultValueFactory = _ => "qlearning",
         };
         var episodes = new Option<int>("--episodes") { Description = "Plans the strategy proposes (the search budget).", DefaultValueFactory = _ => 100 };
-        var batch = new Option<int>("--batch") { Description = "Plans proposed at a time before the strategy learns from them.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Episodes out at once; the strategy sees each result as it comes back and proposes the next.", DefaultValueFactory = _ => 1 };
         var objective = new Option<string>("--objective")
         {
             Description = "What to minimise: latency, memory, weighted:MS_PER_MIB (e.g. weighted:0.5) or latency-cap:SIZE (e.g. latency-cap:64MiB).",

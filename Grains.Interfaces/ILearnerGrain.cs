@@ -2,8 +2,8 @@ namespace Dsx.Grains;
 
 /// <summary>
 /// The RL agent of one exploration (key: the exploration's id): proposes plans and learns from what they cost. Its
-/// whole strategy state is persisted after every observed step; steps are numbered, so a step asked again after a
-/// crash is answered as before and a step observed twice is learned once.
+/// whole strategy state is persisted after every proposal and observation; both name their episodes, so an episode
+/// asked again after a crash gets the plan it got before and an episode observed twice is learned once.
 /// </summary>
 [Alias("Dsx.ILearnerGrain")]
 public interface ILearnerGrain : IGrainWithStringKey
@@ -12,9 +12,11 @@ public interface ILearnerGrain : IGrainWithStringKey
     [Alias("Initialize")]
     Task<LearnerSpec> InitializeAsync(LearnerSpec spec);
 
+    /// <summary>The plans of episodes <paramref name="firstEpisode"/> to <paramref name="firstEpisode"/> + <paramref name="count"/> - 1.</summary>
     [Alias("Propose")]
-    Task<int[][]> ProposeAsync(int stepIndex, int count);
+    Task<int[][]> ProposeAsync(int firstEpisode, int count);
 
+    /// <summary>Learns the episodes' results in the order given, each episode once.</summary>
     [Alias("Observe")]
-    Task ObserveAsync(int stepIndex, IReadOnlyList<EpisodeObservation> results);
+    Task ObserveAsync(IReadOnlyList<EpisodeObservation> results);
 }

@@ -7,9 +7,10 @@ internal sealed class GrainLearner(ILearnerGrain grain, string name) : ILearner
 {
     public string Name => name;
 
-    public async Task<IReadOnlyList<CandidatePlan>> ProposeAsync(int stepIndex, int count, CancellationToken cancellationToken) =>
-        [.. (await grain.ProposeAsync(stepIndex, count)).Select(p => new CandidatePlan(p))];
+    public async Task<IReadOnlyList<CandidatePlan>> ProposeAsync(int firstEpisode, int count, CancellationToken cancellationToken) =>
+        [.. (await grain.ProposeAsync(firstEpisode, count)).Select(p => new CandidatePlan(p))];
 
-    public Task ObserveAsync(int stepIndex, IReadOnlyList<EpisodeResult> results, CancellationToken cancellationToken) =>
-        grain.ObserveAsync(stepIndex, [.. results.Select(r => new EpisodeObservation([.. r.Plan.Choices], [.. r.LayerCosts], r.TotalCost, r.FailedLayer))]);
+    public Task ObserveAsync(IReadOnlyList<CompletedEpisode> episodes, CancellationToken cancellationToken) =>
+        grain.ObserveAsync([.. episodes.Select(e => new EpisodeObservation(
+            [.. e.Result.Plan.Choices], [.. e.Result.LayerCosts], e.Result.TotalCost, e.Result.FailedLayer, e.Episode))]);
 }

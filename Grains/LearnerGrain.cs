@@ -3,9 +3,9 @@ using Dsx.Search;
 namespace Dsx.Grains;
 
 /// <summary>
-/// Holds one exploration's strategy. Proposals are kept per step and the strategy state is saved with them, so a step
-/// asked again (the exploration restarted from an earlier checkpoint) gets the same plans, and a step observed again is
-/// learned once.
+/// Holds one exploration's strategy. Proposals are kept per episode and the strategy state is saved with them, so an
+/// episode asked again (the exploration restarted from an earlier checkpoint) gets the same plan, and an episode observed
+/// again is learned once.
 /// </summary>
 public sealed class LearnerGrain([PersistentState("learner", StorageNames.Default)] IPersistentState<LearnerGrainState> state)
     : Grain, ILearnerGrain
@@ -24,34 +24,50 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         return state.State.Spec;
     }
 
-    public async Task<int[][]> ProposeAsync(int stepIndex, int count)
+    public async Task<int[][]> ProposeAsync(int firstEpisode, int count)
     {
-        if (state.State.Proposals.TryGetValue(stepIndex, out var kept))
+        var kept = state.State.Proposed;
+        // The exploration checkpoints the episodes it started before it asks for more: those below are never asked again.
+        foreach (var episode in kept.Keys.Where(e => e < firstEpisode).ToList())
         {
-            return kept;
+            kept.Remove(episode);
         }
 
-        var strategy = await StrategyAsync();
-        var proposals = strategy.Propose(count).Select(p => p.Choices.ToArray()).ToArray();
-        state.State.Proposals.Clear();
-        state.State.Proposals[stepIndex] = proposals;
-        state.State.Strategy = strategy.SaveState();
-        await state.WriteOrForgetAsync(DeactivateOnIdle);
-        return proposals;
+        var missing = Enumerable.Range(firstEpisode, count).Where(e => !kept.ContainsKey(e)).ToList();
+        if (missing.Count > 0)
+        {
+            var strategy = await StrategyAsync();
+            foreach (var (episode, plan) in missing.Zip(strategy.Propose(missing.Count)))
+            {
+                kept[episode] = [.. plan.Choices];
+            }
+
+            state.State.Strategy = strategy.SaveState();
+            await state.WriteOrForgetAsync(DeactivateOnIdle);
+        }
+
+        return [.. Enumerable.Range(firstEpisode, count).Select(e => kept[e])];
     }
 
-    public async Task ObserveAsync(int stepIndex, IReadOnlyList<EpisodeObservation> results)
+    public async Task ObserveAsync(IReadOnlyList<EpisodeObservation> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        if (stepIndex < state.State.ObservedSteps)
+        var s = state.State;
+        var fresh = results.Where(r => r.Episode >= s.FirstUnobserved && !s.ObservedAbove.Contains(r.Episode)).ToList();
+        if (fresh.Count == 0)
         {
             return;
         }
 
         var strategy = await StrategyAsync();
-        strategy.Observe([.. results.Select(r => new EpisodeResult(new CandidatePlan(r.Plan), r.LayerCosts, r.TotalCost, r.FailedLayer))]);
-        state.State.ObservedSteps = stepIndex + 1;
-        state.State.Strategy = strategy.SaveState();
+        strategy.Observe([.. fresh.Select(r => new EpisodeResult(new CandidatePlan(r.Plan), r.LayerCosts, r.TotalCost, r.FailedLayer))]);
+        s.ObservedAbove.UnionWith(fresh.Select(r => r.Episode));
+        while (s.ObservedAbove.Remove(s.FirstUnobserved))
+        {
+            s.FirstUnobserved++;
+        }
+
+        s.Strategy = strategy.SaveState();
         await state.WriteOrForgetAsync(DeactivateOnIdle);
     }
 

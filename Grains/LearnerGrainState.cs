@@ -10,10 +10,17 @@ public sealed class LearnerGrainState
     [Id(1)]
     public byte[]? Strategy { get; set; }
 
-    [Id(2)]
-    public int ObservedSteps { get; set; }
+    // Ids 2 and 3 held the batch loop's observed steps and proposals by step.
 
-    /// <summary>The plans of the last proposed step, by step.</summary>
-    [Id(3)]
-    public Dictionary<int, int[][]> Proposals { get; set; } = [];
+    /// <summary>The plans proposed for episodes the exploration may still ask again, by episode.</summary>
+    [Id(4)]
+    public Dictionary<int, int[]> Proposed { get; set; } = [];
+
+    /// <summary>Every episode below this one was observed.</summary>
+    [Id(5)]
+    public int FirstUnobserved { get; set; } = 1;
+
+    /// <summary>The episodes above <see cref="FirstUnobserved"/> observed already (they complete out of order).</summary>
+    [Id(6)]
+    public HashSet<int> ObservedAbove { get; set; } = [];
 }

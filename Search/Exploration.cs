@@ -24,11 +24,15 @@ namespace Dsx.Search;
 /// <item>Accuracy: a plan with INT8 layers becomes best only if the <see cref="AccuracyGuard"/> passes it against the
 /// FP32 reference; a rejected plan is reported and the next confirmed plan is tried.</item>
 /// </list>
-/// <item>Resume: after every observed step the loop hands a <see cref="ExplorationCheckpoint"/> to
-/// <see cref="CheckpointAsync"/>; an exploration constructed from one continues with the next step. Every board
-/// measurement carries a key (<see cref="MeasurementKeys"/>) that is the same when a resumed exploration asks again, so
-/// a measurer that keeps its answers by key measures nothing twice; the keys are told to <see cref="MeasuringAsync"/>
-/// before they are asked, so an answer kept just before a crash can be recorded even if the resumed loop does not ask.</item>
+/// <item>Asynchronous: up to <see cref="ExplorationSettings.Batch"/> episodes are out at once; each result goes to the
+/// learner as it comes back and the next plan is proposed at once (<see cref="RunEpisodesAsync"/>).</item>
+/// <item>Resume: whenever it observed results or started episodes, and before their measurements start, the loop hands
+/// an <see cref="ExplorationCheckpoint"/> (with the episodes in flight) to <see cref="CheckpointAsync"/>; an exploration
+/// constructed from one asks those episodes' keys again and goes on. Every board measurement carries a key
+/// (<see cref="MeasurementKeys"/>) that is the same when a resumed exploration asks again, so a measurer that keeps its
+/// answers by key measures nothing twice. The end's measurements, which no checkpoint lists, are told to
+/// <see cref="MeasuringAsync"/> before they are asked, so an answer kept just before a crash can be recorded even if the
+/// resumed exploration does not ask again.</item>
 /// The strategy may search a restricted space (e.g. <see cref="SearchSpace.WithoutInt8"/>); its plans are translated into
 /// the table's space, which the measurer speaks. Confirmed costs are the objective applied to the whole plan as one
 /// layer: end-to-end median and peak memory.
@@ -49,8 +53,9 @@ public sealed class Exploration
     private readonly HashSet<CandidatePlan> _observed = [];
     private IReadOnlyList<float[]>? _referenceRows;
     private ConfirmedPlan? _best;
+    /// <summary>Episodes observed (started ones: this plus those in flight).</summary>
     private int _episode;
-    private int _step;
+    private IReadOnlyList<CheckpointedEpisode> _resumed = [];
     private int _tableHits;
     private int _boardMeasurements;
     private int _failures;
@@ -106,14 +111,18 @@ public sealed class Exploration
         }
     }
 
-    /// <summary>Called after every observed step with the state to resume from (e.g. to persist it before going on).</summary>
+    /// <summary>
+    /// Called with the state to resume from (e.g. to persist it before going on) after each turn of the episode loop,
+    /// before that turn's new measurements start: the keys of every episode in flight are in it.
+    /// </summary>
     public Func<ExplorationCheckpoint, CancellationToken, Task>? CheckpointAsync { get; init; }
 
     /// <summary>
-    /// Called with the keys of board measurements before they start. Every measurement asked before a checkpoint has
-    /// ended, so the keys told since the last one are all that a crash can leave half done (a board's outcome kept, not
-    /// yet in the table); an owner that persists them can have those outcomes recorded when it resumes, since the resumed
-    /// search may never ask for them again (its table may answer those plans now).
+    /// Called, before they start, with the keys of the measurements no checkpoint lists: the end's confirmations, run-off
+    /// rounds and steady repeats, and calibration runs. Each has ended before the next checkpoint, and the episodes in
+    /// flight are in the checkpoint (a resumed loop asks them again), so the keys told since the last checkpoint are all
+    /// that a crash can leave half done otherwise (a board's outcome kept, not yet in the table); an owner that persists
+    /// them can have those outcomes recorded when it resumes, since the resumed search may never ask for them again.
     /// </summary>
     public Func<IReadOnlyList<string>, CancellationToken, Task>? MeasuringAsync { get; init; }
 
@@ -125,26 +134,7 @@ public sealed class Exploration
     public async Task<ExplorationResult> RunAsync(CancellationToken cancellationToken = default)
     {
         await UpdateBestAsync(cancellationToken);
-        var seeds = _settings.SeedPlans.Where(p => _table.Space.CanTranslate(p, _strategySpace)).Take(_settings.Episodes).ToList();
-        while (_episode < seeds.Count)
-        {
-            // The seed plans go out a batch at a time as well, so a farm measures them in parallel.
-            var batch = seeds.Skip(_episode).Take(_settings.Batch).ToList();
-            await RunBatchAsync(batch, [.. batch.Select(seed => _table.Space.Translate(seed, _strategySpace))], cancellationToken);
-        }
-
-        while (_episode < _settings.Episodes)
-        {
-            var count = Math.Min(_settings.Batch, _settings.Episodes - _episode);
-            var proposals = await _learner.ProposeAsync(_step, count, cancellationToken);
-            if (proposals.Count != count)
-            {
-                throw new InvalidOperationException($"strategy '{_learner.Name}' proposed {proposals.Count} plans when asked for {count}");
-            }
-
-            await RunBatchAsync([.. proposals.Select(p => _strategySpace.Translate(p, _table.Space))], proposals, cancellationToken);
-        }
-
+        await RunEpisodesAsync(cancellationToken);
         await ConfirmTopPredictedAsync(cancellationToken);
         await RunOffAsync(cancellationToken);
         await SteadyBestAsync(cancellationToken);
@@ -167,31 +157,119 @@ public sealed class Exploration
     }
 
     /// <summary>
-    /// One step: the plans of the batch the table cannot answer go to the board at once, so a farm measures them in
-    /// parallel; their results are then taken in order, as if measured one after another, and shown to the learner as
-    /// <paramref name="asProposed"/> (the same plans in the strategy's space; layer indices are shared by both spaces).
+    /// The episodes, as a sliding window: up to <see cref="ExplorationSettings.Batch"/> are out at once (the seed plans
+    /// first, then the learner's), and each turn shows the learner what came back, in the order it completed (episode
+    /// order among those back together), proposes as many plans as slots came free, checkpoints, and only then starts
+    /// the new measurements. So a farm's boards wait for no batch's slowest plan, and a resumed exploration knows every
+    /// key that may have reached a board. With a board that answers at once, a turn is one whole batch, as before.
     /// </summary>
-    private async Task RunBatchAsync(List<CandidatePlan> plans, IReadOnlyList<CandidatePlan> asProposed, CancellationToken cancellationToken)
+    private async Task RunEpisodesAsync(CancellationToken cancellationToken)
     {
-        var now = _clock();
-        var keys = plans
-            .Select((plan, i) => _table.FailingLayer(plan) is not null || _table.Trusts(plan, _settings.Trust, now) ? null : MeasurementKeys.Episode(_episode + 1 + i))
-            .ToList();
-        await AnnounceAsync([.. keys.OfType<string>()], cancellationToken);
-        var pending = plans.Select((plan, i) => keys[i] is { } key ? StartMeasurement(plan, key, cancellationToken) : null).ToList();
-        var results = new List<EpisodeResult>(plans.Count);
-        for (var i = 0; i < plans.Count; i++)
+        var seeds = _settings.SeedPlans.Where(p => _table.Space.CanTranslate(p, _strategySpace)).Take(_settings.Episodes).ToList();
+        // Resumed: what went to the board goes again under its key; what the table answered is decided again.
+        var window = new List<StartedEpisode>();
+        foreach (var e in _resumed)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            _episode++;
-            var result = await RunEpisodeAsync(plans[i], pending[i], cancellationToken);
-            results.Add(result with { Plan = asProposed[i] });
-            EpisodeDone(result);
-            Report(null);
+            var plan = CandidatePlan.Parse(e.Plan);
+            window.Add(e.Source == EpisodeSource.Table ? Decide(e.Episode, plan, window) : new StartedEpisode(e.Episode, plan, e.Source));
         }
 
-        await _learner.ObserveAsync(_step, results, cancellationToken);
-        await StepDoneAsync(cancellationToken);
+        var started = _episode + window.Count;
+        var changed = window.Count > 0;
+        while (true)
+        {
+            var count = Math.Min(_settings.Batch - window.Count, _settings.Episodes - started);
+            if (count > 0)
+            {
+                foreach (var plan in await NextPlansAsync(seeds, started + 1, count, cancellationToken))
+                {
+                    window.Add(Decide(++started, plan, window));
+                }
+
+                changed = true;
+            }
+
+            if (changed)
+            {
+                await CheckpointTurnAsync(window, cancellationToken);
+                changed = false;
+            }
+
+            if (_episode >= _settings.Episodes)
+            {
+                return;
+            }
+
+            foreach (var episode in window.Where(e => e.Source != EpisodeSource.Table && e.Pending is null))
+            {
+                episode.Pending = StartMeasurement(episode.Plan, MeasurementKeys.Episode(episode.Number), cancellationToken);
+            }
+
+            if (!window.Any(e => e.IsBack))
+            {
+                await Task.WhenAny(window.Select(e => e.Pending!.Measurement));
+            }
+
+            var back = window.Where(e => e.IsBack).ToList();
+            window.RemoveAll(back.Contains);
+            var results = new List<CompletedEpisode>(back.Count);
+            foreach (var episode in back)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                _episode++;
+                var result = await FinishEpisodeAsync(episode, cancellationToken);
+                results.Add(new CompletedEpisode(episode.Number, result with { Plan = _table.Space.Translate(episode.Plan, _strategySpace) }));
+                EpisodeDone(result);
+                Report(null);
+            }
+
+            await _learner.ObserveAsync(results, cancellationToken);
+            changed = true;
+        }
+    }
+
+    /// <summary>The plans (in the table's space) of episodes <paramref name="first"/> on: seed plans first, then the learner's.</summary>
+    private async Task<List<CandidatePlan>> NextPlansAsync(List<CandidatePlan> seeds, int first, int count, CancellationToken cancellationToken)
+    {
+        var plans = seeds.Skip(first - 1).Take(count).ToList();
+        var asked = count - plans.Count;
+        if (asked > 0)
+        {
+            var proposals = await _learner.ProposeAsync(first + plans.Count, asked, cancellationToken);
+            if (proposals.Count != asked)
+            {
+                throw new InvalidOperationException($"strategy '{_learner.Name}' proposed {proposals.Count} plans when asked for {asked}");
+            }
+
+            plans.AddRange(proposals.Select(p => _strategySpace.Translate(p, _table.Space)));
+        }
+
+        return plans;
+    }
+
+    /// <summary>
+    /// Where a started episode's answer will come from: the table, when it knows the plan fails or trusts every part of it
+    /// (and the board confirms end to end a plan the table predicts to beat the best confirmed one, unless it is confirmed
+    /// or on its way to the board already); the board otherwise.
+    /// </summary>
+    private StartedEpisode Decide(int number, CandidatePlan plan, List<StartedEpisode> window)
+    {
+        if (_table.FailingLayer(plan) is not null)
+        {
+            return new StartedEpisode(number, plan, EpisodeSource.Table);
+        }
+
+        if (!_table.Trusts(plan, _settings.Trust, _clock()))
+        {
+            return new StartedEpisode(number, plan, EpisodeSource.Board);
+        }
+
+        // Under a memory objective the prediction sums every layer's memory while a confirmation counts the peak, which
+        // reuses activations, so few plans qualify here; the final top-k confirmation still measures the best predicted ones.
+        var confirm = !_confirmed.ContainsKey(plan)
+            && (_best is null || new AdditiveCostModel(_table, Objective).Predict(plan).Cost < _best.Cost)
+            && !window.Any(e => e.Source != EpisodeSource.Table && e.Plan == plan);
+        return new StartedEpisode(number, plan, confirm ? EpisodeSource.Confirmation : EpisodeSource.Table);
     }
 
     /// <summary>Keeps, after an episode, the best cost so far and the episode's own (null for a failed plan).</summary>
@@ -201,37 +279,34 @@ public sealed class Exploration
         _episodeCosts.Add(double.IsFinite(result.TotalCost) ? result.TotalCost : null);
     }
 
-    /// <param name="pending">The plan's measurement, already started with the batch; null: answer from the table if it can.</param>
-    private async Task<EpisodeResult> RunEpisodeAsync(CandidatePlan plan, PendingMeasurement? pending, CancellationToken cancellationToken)
+    /// <summary>An episode that is back: its result, from the table or from its measurement (recorded into the table).</summary>
+    private async Task<EpisodeResult> FinishEpisodeAsync(StartedEpisode episode, CancellationToken cancellationToken)
     {
-        if (pending is null && _table.FailingLayer(plan) is { } failing)
+        var plan = episode.Plan;
+        if (episode.Source != EpisodeSource.Board)
         {
-            Report($"plan {plan} not measured: layer '{_table.Space.Layers[failing].Name}' runs {_table.Space.Choice(plan, failing)}, which failed on this board kind");
-            return new EpisodeResult(plan, [], double.PositiveInfinity, failing);
-        }
+            if (_table.FailingLayer(plan) is { } failing)
+            {
+                Report($"plan {plan} not measured: layer '{_table.Space.Layers[failing].Name}' runs {_table.Space.Choice(plan, failing)}, which failed on this board kind");
+                return new EpisodeResult(plan, [], double.PositiveInfinity, failing);
+            }
 
-        if (pending is null && _table.Trusts(plan, _settings.Trust, _clock()))
-        {
+            // Answered from the table, as it stood before any confirmation of this plan was recorded into it.
             _tableHits++;
             var model = new AdditiveCostModel(_table, Objective);
             var prediction = model.Predict(plan);
             var costs = Enumerable.Range(0, plan.Count).Select(i => model.LayerCost(i, plan[i], _table.Space.InputFormats(plan, i))).ToArray();
             _observed.Add(plan);
-            // Answered from the table: only worth the board's time if it promises to beat the best confirmed plan. (Under a
-            // memory objective the prediction sums every layer's memory while a confirmation counts the peak, which reuses
-            // activations, so few plans qualify here; the final top-k confirmation still measures the best predicted ones.)
-            if (!_confirmed.ContainsKey(plan) && (_best is null || prediction.Cost < _best.Cost))
+            if (episode.Source == EpisodeSource.Confirmation && (await FinishAsync(plan, episode.Pending!)).Succeeded)
             {
-                await ConfirmAsync(plan, MeasurementKeys.Episode(_episode), cancellationToken);
+                ReportConfirmed(plan);
             }
 
             await UpdateBestAsync(cancellationToken);
             return new EpisodeResult(plan, costs, prediction.Cost);
         }
 
-        var measurement = pending is null
-            ? await MeasureAsync(plan, MeasurementKeys.Episode(_episode), cancellationToken)
-            : await FinishAsync(plan, pending);
+        var measurement = await FinishAsync(plan, episode.Pending!);
         if (!measurement.Succeeded)
         {
             return new EpisodeResult(plan, [], double.PositiveInfinity, FailedLayer(plan, measurement.Failure));
@@ -280,7 +355,7 @@ public sealed class Exploration
         }
     }
 
-    /// <summary>Asks the board (announced already), with the prediction the table makes before it knows the answer.</summary>
+    /// <summary>Asks the board (the key told or in the checkpoint already), with the prediction the table makes before it knows the answer.</summary>
     private PendingMeasurement StartMeasurement(CandidatePlan plan, string key, CancellationToken cancellationToken) =>
         new(new AdditiveCostModel(_table).Predict(plan).LatencyMs, _measurer.MeasureAsync(plan, key, cancellationToken));
 
@@ -324,9 +399,12 @@ public sealed class Exploration
     {
         if (await MeasureAsync(plan, key, cancellationToken) is { Succeeded: true })
         {
-            Report(Text($"confirmed {plan}: {Confirmed(plan).LatencyMs:0.###} ms end-to-end (predicted {Confirmed(plan).PredictedMs:0.###} ms)"));
+            ReportConfirmed(plan);
         }
     }
+
+    private void ReportConfirmed(CandidatePlan plan) =>
+        Report(Text($"confirmed {plan}: {Confirmed(plan).LatencyMs:0.###} ms end-to-end (predicted {Confirmed(plan).PredictedMs:0.###} ms)"));
 
     /// <summary>Confirms the plans the final table predicts best, among those the search observed.</summary>
     private async Task ConfirmTopPredictedAsync(CancellationToken cancellationToken)
@@ -516,18 +594,16 @@ public sealed class Exploration
         return unseen?.Index ?? 0;
     }
 
-    private async Task StepDoneAsync(CancellationToken cancellationToken)
+    private async Task CheckpointTurnAsync(List<StartedEpisode> window, CancellationToken cancellationToken)
     {
-        _step++;
         if (CheckpointAsync is { } checkpoint)
         {
-            await checkpoint(Checkpoint(), cancellationToken);
+            await checkpoint(Checkpoint(window), cancellationToken);
         }
     }
 
-    private ExplorationCheckpoint Checkpoint() => new(
+    private ExplorationCheckpoint Checkpoint(List<StartedEpisode> window) => new(
         _episode,
-        _step,
         _tableHits,
         _boardMeasurements,
         _failures,
@@ -537,12 +613,14 @@ public sealed class Exploration
         [.. _observed.Select(p => p.ToString())])
     {
         EpisodeCosts = [.. _episodeCosts],
+        InFlight = [.. window.Select(e => new CheckpointedEpisode(e.Number, e.Plan.ToString(), e.Source))],
     };
 
     private void Restore(ExplorationCheckpoint checkpoint)
     {
-        (_episode, _step, _tableHits, _boardMeasurements, _failures) =
-            (checkpoint.Episode, checkpoint.Step, checkpoint.TableHits, checkpoint.BoardMeasurements, checkpoint.Failures);
+        (_episode, _tableHits, _boardMeasurements, _failures) =
+            (checkpoint.Episode, checkpoint.TableHits, checkpoint.BoardMeasurements, checkpoint.Failures);
+        _resumed = checkpoint.InFlight ?? [];
         _history.AddRange(checkpoint.History);
         // A checkpoint written before episode costs were kept has none: its episodes count as unknown.
         _episodeCosts.AddRange(checkpoint.EpisodeCosts ?? Enumerable.Repeat<double?>(null, checkpoint.History.Count));
@@ -570,6 +648,20 @@ public sealed class Exploration
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private sealed record PendingMeasurement(double PredictedMs, Task<PlanMeasurement> Measurement);
+
+    /// <summary>An episode started and not yet observed; <see cref="Pending"/> is its measurement once it went to the board.</summary>
+    private sealed class StartedEpisode(int number, CandidatePlan plan, EpisodeSource source)
+    {
+        public int Number { get; } = number;
+
+        public CandidatePlan Plan { get; } = plan;
+
+        public EpisodeSource Source { get; } = source;
+
+        public PendingMeasurement? Pending { get; set; }
+
+        public bool IsBack => Source == EpisodeSource.Table || Pending is { Measurement.IsCompleted: true };
+    }
 
     /// <summary>The end-to-end measurements of one plan.</summary>
     private sealed class Confirmation(double? predictedMs)

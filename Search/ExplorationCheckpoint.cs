@@ -3,13 +3,13 @@ using System.Text.Json;
 namespace Dsx.Search;
 
 /// <summary>
-/// An exploration's whole state between two steps (plans as <see cref="CandidatePlan.ToString"/> text), taken after
-/// every observed step: an exploration started from it continues with the next step. The strategy's state is the
-/// learner's to keep; the measurement table's, the table's. Serialised as JSON.
+/// An exploration's whole state (plans as <see cref="CandidatePlan.ToString"/> text), taken whenever it observed results
+/// or started episodes, before their measurements go to the board: an exploration started from it asks the episodes in
+/// flight again under the same keys and goes on. The strategy's state is the learner's to keep; the measurement
+/// table's, the table's. Serialised as JSON.
 /// </summary>
 public sealed record ExplorationCheckpoint(
     int Episode,
-    int Step,
     int TableHits,
     int BoardMeasurements,
     int Failures,
@@ -19,6 +19,12 @@ public sealed record ExplorationCheckpoint(
     IReadOnlyList<string> Observed)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// The episodes started and not yet observed, by number: episodes 1 to <see cref="Episode"/> + their count were
+    /// started. Empty in a checkpoint written between two steps of the batch loop that came before.
+    /// </summary>
+    public IReadOnlyList<CheckpointedEpisode> InFlight { get; init; } = [];
 
     /// <summary>Each episode's own cost (null: its plan failed); null in a checkpoint written before they were kept.</summary>
     public IReadOnlyList<double?>? EpisodeCosts { get; init; }

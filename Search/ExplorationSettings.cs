@@ -2,7 +2,7 @@ namespace Dsx.Search;
 
 /// <summary>
 /// How an <see cref="Exploration"/> runs: the episode budget (exactly this many plans go to the strategy), how many
-/// plans the strategy proposes at a time, what is minimised, when a table entry may stand in for a measurement, how
+/// episodes are out at once (a board measurement each, unless the table answers), what is minimised, when a table entry may stand in for a measurement, how
 /// many of the best predicted plans are confirmed at the end, and the accuracy guard's thresholds, FP32 reference plan
 /// (in the table's space; needed only when the space has INT8 choices) and calibration labels.
 /// </summary>

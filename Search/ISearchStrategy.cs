@@ -13,7 +13,7 @@ public interface ISearchStrategy
     /// <summary>The next <paramref name="count"/> plans to measure, one episode each.</summary>
     IReadOnlyList<CandidatePlan> Propose(int count);
 
-    /// <summary>Learns from measured episodes, in the order they were proposed.</summary>
+    /// <summary>Learns from measured episodes, in the order they completed (with several out at once, not always the order they were proposed).</summary>
     void Observe(IReadOnlyList<EpisodeResult> results);
 
     /// <summary>Everything needed to continue later: learned values, replay memory, schedule position, random state.</summary>

@@ -71,8 +71,8 @@ silo, the replay boards and everything else competed for two cores. Figures are 
   measured). No compute. Their kind is
   \`replay:local\`, so their measurements never join a real board kind's store.
 - Explorations: \`dsx explore MODEL.onnx --board-kind replay:local --no-int8 --count E --batch B\` (Q-learning, seed plans
-  first, no confirmation or run-off), with **B = ceil(2 x boards / E)**: twice as many plans in flight as boards, so the
-  farm, not the search's batch barrier, sets the pace. Cancelled after the window. MODEL.onnx is $model exported and
+  first, no confirmation or run-off), with **B = ceil(2 x boards / E)**: each exploration keeps B episodes out (a sliding
+  window since 2026-12-01; before, it waited for each batch of B to come back whole), twice as many as boards in all. Cancelled after the window. MODEL.onnx is $model exported and
   renamed per point (same layers, new hash), so every point starts with an empty measurement store: a store filled by
   earlier points answers most plans and leaves the boards idle for want of work (a first run without this showed
   182 episodes/s at 0% utilisation with 16 boards and 32 explorations).

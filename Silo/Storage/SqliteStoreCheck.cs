@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dsx.Grains;
 using Dsx.Search;
 using Microsoft.Data.Sqlite;
@@ -192,15 +193,32 @@ public sealed class SqliteStoreCheck(IGrainStorageSerializer serializer)
             }
 
             // An unfinished exploration may hold outcomes kept just before a crash, which it records when it resumes:
-            // those of the keys it asked since its last checkpoint.
-            var settledOnResume = exploration.Status == ExplorationStatus.Completed || !states.Unsettled.TryGetValue(id, out var unsettled)
+            // those of the keys it told since its last checkpoint, and of the episodes in flight there (asked again).
+            var settledOnResume = exploration.Status == ExplorationStatus.Completed
                 ? []
-                : unsettled.Keys.Select(k => prefix + k).ToHashSet(StringComparer.Ordinal);
+                : (states.Unsettled.TryGetValue(id, out var unsettled) ? unsettled.Keys : []).Concat(InFlightKeys(id, exploration, problems))
+                    .Select(k => prefix + k).ToHashSet(StringComparer.Ordinal);
             foreach (var (key, _) in kept.Where(e => e.Value.Outcome?.Outcome is { Succeeded: true, Reply: not null } && !recorded.Contains(e.Key)
                 && !settledOnResume.Contains(e.Key) && !e.Key.Equals(prefix + "baseline", StringComparison.Ordinal)))
             {
                 problems.Add($"exploration {id}: {key} was measured but its measurement is missing from the store");
             }
+        }
+    }
+
+    /// <summary>The keys of the episodes the checkpoint has on the board (a resumed exploration asks them again).</summary>
+    private static IEnumerable<string> InFlightKeys(string id, ExplorationGrainState exploration, List<string> problems)
+    {
+        try
+        {
+            return exploration.Checkpoint is { } json
+                ? ExplorationCheckpoint.FromJson(json).InFlight.Where(e => e.Source != EpisodeSource.Table).Select(e => MeasurementKeys.Episode(e.Episode))
+                : [];
+        }
+        catch (JsonException e)
+        {
+            problems.Add($"exploration {id}: its checkpoint is not readable ({e.Message})");
+            return [];
         }
     }
 

@@ -17,8 +17,8 @@
     kind = s.spec ? s.spec.boardKind : null;
     $("status").replaceChildren(Dsx.status(s.status));
     if (s.spec) {
-      $("spec").textContent = `${s.spec.modelName} on '${s.spec.boardKind}' boards; ${s.spec.strategy}, ${s.spec.episodes} episodes in batches of ` +
-        `${s.spec.batch}, objective ${s.spec.objective}, ${s.spec.allowInt8 ? "FP32 and INT8" : "FP32 only"}, seed ${s.spec.seed}`;
+      $("spec").textContent = `${s.spec.modelName} on '${s.spec.boardKind}' boards; ${s.spec.strategy}, ${s.spec.episodes} episodes, up to ` +
+        `${s.spec.batch} at once, objective ${s.spec.objective}, ${s.spec.allowInt8 ? "FP32 and INT8" : "FP32 only"}, seed ${s.spec.seed}`;
     }
     $("progress").textContent = `${s.episode}/${total}`;
     $("best").textContent = Dsx.ms(s.bestLatencyMs);

@@ -12,6 +12,7 @@ public sealed class ExplorationTests
     private static readonly CandidatePlan Aaa = new([0, 0, 0]);
     private static readonly CandidatePlan Bbb = new([1, 1, 1]);
     private static readonly CandidatePlan Ccc = new([2, 2, 2]);
+    private static readonly CandidatePlan Mixed = new([0, 1, 2]);
 
     private static readonly SearchSpace Space = new("chain", [.. Enumerable.Range(0, 3).Select(i => new SearchLayer(
         i, $"l{i}", OpType.Conv, 1e6, [1, 8, 4, 4], [i == 0 ? SearchLayer.GraphInput : i - 1], [128], i == 2, [Nchw, Nhwc, Int8]))]);
@@ -21,6 +22,17 @@ public sealed class ExplorationTests
     private static MeasurementTable Table() => new(Space, new BoardDescription("fake", "x86", false, "0", 1));
 
     private static ExplorationSettings Settings(int episodes) => new() { Episodes = episodes, AccuracyReference = Aaa };
+
+    /// <summary>The budget spent exactly: every episode observed by the strategy once and in the result's history.</summary>
+    private static void AssertSpent(int episodes, ExplorationResult result, ScriptedStrategy strategy)
+    {
+        Assert.Equal(episodes, strategy.Observed.Count);
+        Assert.Equal(episodes, result.Episodes);
+        Assert.Equal(episodes, result.BestCostByEpisode.Count);
+    }
+
+    /// <summary>Plans as sorted text, to compare what came back in an order the clock decides.</summary>
+    private static List<string> Names(IEnumerable<CandidatePlan> plans) => [.. plans.Select(p => p.ToString()).Order(StringComparer.Ordinal)];
 
     private static Task<ExplorationResult> Run(MeasurementTable table, ISearchStrategy strategy, FakeBoard board, ExplorationSettings settings) =>
         new Exploration(table, Space, strategy, board, settings, clock: () => 1000).RunAsync();
@@ -59,29 +71,126 @@ public sealed class ExplorationTests
     }
 
     [Fact]
-    public async Task The_plans_of_a_batch_the_table_cannot_answer_are_measured_at_once_and_taken_in_order()
+    public async Task One_exploration_keeps_a_batch_of_measurements_out_and_proposes_as_each_comes_back()
     {
-        var board = new SlowBoard(Board());
-        var strategy = new ScriptedStrategy(Aaa, Bbb, Ccc);
+        var board = new GatedBoard(Board());
+        var strategy = new ScriptedStrategy(Aaa, Bbb, Ccc, Mixed, Mixed.With(0, 1));
+        var run = new Exploration(Table(), Space, strategy, board, Settings(5) with { Batch = 3 }, clock: () => 1000).RunAsync();
 
-        var result = await new Exploration(Table(), Space, strategy, board, Settings(3) with { Batch = 3, FinalRounds = 0 }, clock: () => 1000).RunAsync();
+        await GatedBoard.UntilAsync(() => board.Waiting.Count == 3);
+        Assert.Equal(["e1", "e2", "e3"], board.Waiting);
+        board.Release("e2");
+        // Episode 2's result goes to the strategy at once, and episode 4 to the board while 1 and 3 are still out.
+        await GatedBoard.UntilAsync(() => board.Waiting.Contains("e4"));
+        Assert.Equal(["e1", "e3", "e4"], board.Waiting);
+        Assert.Equal([Bbb], strategy.Observed.Select(r => r.Plan));
+        board.Release("e3");
+        await GatedBoard.UntilAsync(() => board.Waiting.Contains("e5"));
+        Assert.Equal([Bbb, Ccc], strategy.Observed.Select(r => r.Plan));
 
-        Assert.Equal(3, board.MostAtOnce);
-        Assert.Equal([Aaa, Bbb, Ccc], strategy.Observed.Select(r => r.Plan));
-        Assert.Equal([9.0, 7.0], result.BestCostByEpisode.Take(2).Select(c => c!.Value));
+        board.Open = true;
+        foreach (var key in board.Waiting)
+        {
+            board.Release(key);
+        }
+
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([3, 1, 1], strategy.ProposalSizes);
+        AssertSpent(5, result, strategy);
     }
 
     [Fact]
-    public async Task Seed_plans_go_to_the_board_a_batch_at_a_time_and_are_observed_in_order()
+    public async Task An_exploration_stopped_with_measurements_out_asks_exactly_those_keys_again_and_measures_nothing_twice()
+    {
+        var settings = Settings(6) with { Batch = 3 };
+        var table = Table();
+        CandidatePlan[] plans = [Aaa, Bbb, Ccc, Mixed, Mixed.With(0, 1), Mixed.With(2, 0)];
+        var strategy = new ScriptedStrategy(plans);
+        (ExplorationCheckpoint Exploration, byte[] Strategy)? saved = null;
+        var unannounced = new List<string>();
+        // Every episode key must be in the checkpoint written before it goes to the board, so a resume can ask it again.
+        var board = new GatedBoard(Board())
+        {
+            Starting = key =>
+            {
+                if (key.StartsWith('e') && saved?.Exploration.InFlight.Any(e => MeasurementKeys.Episode(e.Episode) == key) != true)
+                {
+                    unannounced.Add(key);
+                }
+            },
+        };
+        using var stop = new CancellationTokenSource();
+        var first = new Exploration(table, Space, new StrategyLearner(strategy), board, settings, null, clock: () => 1000)
+        {
+            CheckpointAsync = (c, _) =>
+            {
+                saved = (c, strategy.SaveState());
+                return Task.CompletedTask;
+            },
+        }.RunAsync(stop.Token);
+        await GatedBoard.UntilAsync(() => board.Waiting.Count == 3);
+        board.Release("e2");
+        await GatedBoard.UntilAsync(() => board.Waiting.Contains("e4"));
+        // The silo dies with episodes 1, 3 and 4 on the boards.
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.Equal(1, saved!.Value.Exploration.Episode);
+        Assert.Equal([1, 3, 4], saved.Value.Exploration.InFlight.Select(e => e.Episode));
+
+        var askedBefore = board.Asked.Count;
+        board.Open = true;
+        var restored = new ScriptedStrategy(plans);
+        restored.RestoreState(saved.Value.Strategy);
+        var result = await new Exploration(table, Space, new StrategyLearner(restored), board, settings, saved.Value.Exploration, clock: () => 1000)
+        {
+            CheckpointAsync = (c, _) =>
+            {
+                saved = (c, restored.SaveState());
+                return Task.CompletedTask;
+            },
+        }.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["e1", "e3", "e4"], board.Asked.Skip(askedBefore).Take(3));
+        Assert.DoesNotContain("e2", board.Asked.Skip(askedBefore));
+        Assert.Empty(unannounced);
+        Assert.All(board.RealMeasurements, m => Assert.Equal(1, m.Value));
+        Assert.Equal(6, result.Episodes);
+        Assert.Equal(6, result.BestCostByEpisode.Count);
+        // Episode 2 was learned before the stop; the rest after the resume, each once.
+        Assert.Equal(Names(plans.Where(p => p != Bbb)), Names(restored.Observed.Select(r => r.Plan)));
+    }
+
+    [Fact]
+    public async Task With_a_board_that_answers_at_once_the_proposals_are_reproducible()
+    {
+        async Task<(List<CandidatePlan> Measured, IReadOnlyList<double?> Costs)> RunOnce()
+        {
+            var board = Board();
+            var settings = Settings(40) with { Batch = 4, SeedPlans = [Bbb, Aaa] };
+            var result = await Run(Table(), new QLearningStrategy(Space, 11, settings.Episodes), board, settings);
+            return (board.Measured, result.EpisodeCosts);
+        }
+
+        var (measured, costs) = await RunOnce();
+        var again = await RunOnce();
+
+        Assert.Equal(measured, again.Measured);
+        Assert.Equal(costs, again.Costs);
+        Assert.Equal(40, costs.Count);
+    }
+
+    [Fact]
+    public async Task Seed_plans_go_to_the_board_first_and_the_strategy_proposes_as_slots_come_free()
     {
         var board = new SlowBoard(Board());
         var strategy = new ScriptedStrategy(Aaa);
 
         await new Exploration(Table(), Space, strategy, board, Settings(4) with { Batch = 2, SeedPlans = [Aaa, Bbb, Ccc], FinalRounds = 0 }, clock: () => 1000).RunAsync();
 
-        // Seeds AAA and BBB together, then CCC alone (seeds and proposals are not mixed), then the one proposal.
+        // Seeds AAA and BBB together, CCC when either is back, then the one proposal: in the order they came back.
         Assert.Equal(2, board.MostAtOnce);
-        Assert.Equal([Aaa, Bbb, Ccc, Aaa], strategy.Observed.Select(r => r.Plan));
+        Assert.Equal(Names([Aaa, Bbb]), Names(strategy.Observed.Take(2).Select(r => r.Plan)));
+        Assert.Equal(Names([Aaa, Aaa, Bbb, Ccc]), Names(strategy.Observed.Select(r => r.Plan)));
         Assert.Equal([1], strategy.ProposalSizes);
     }
 
@@ -103,7 +212,7 @@ public sealed class ExplorationTests
     public void A_checkpoint_survives_json()
     {
         var checkpoint = new ExplorationCheckpoint(
-            3, 2, 1, 2, 0, [null, 7.0, 7.0], [new CheckpointedConfirmation("1.1.1", 6.5, [7.0, 7.2], 1234), new CheckpointedConfirmation("2.2.2", null, [5.0], 1000)],
+            3, 1, 2, 0, [null, 7.0, 7.0], [new CheckpointedConfirmation("1.1.1", 6.5, [7.0, 7.2], 1234), new CheckpointedConfirmation("2.2.2", null, [5.0], 1000)],
             [new CheckpointedVerdict("2.2.2", AccuracyVerdict.Failed("off"))], ["1.1.1", "0.0.0"])
         {
             EpisodeCosts = [9.0, null, 7.0],
@@ -225,9 +334,7 @@ public sealed class ExplorationTests
         var result = await Run(Table(), strategy, Board(), Settings(7) with { Batch = 3 });
 
         Assert.Equal([3, 3, 1], strategy.ProposalSizes);
-        Assert.Equal(7, strategy.Observed.Count);
-        Assert.Equal(7, result.Episodes);
-        Assert.Equal(7, result.BestCostByEpisode.Count);
+        AssertSpent(7, result, strategy);
     }
 
     [Fact]
@@ -447,17 +554,18 @@ public sealed class ExplorationTests
     }
 
     [Fact]
-    public async Task Every_measurement_key_is_told_before_it_is_asked_and_the_checkpoint_ends_what_was_told()
+    public async Task Every_measurement_key_is_told_or_in_the_checkpoint_before_it_is_asked_and_the_checkpoint_ends_what_was_told()
     {
         var board = new ToldBoard(Board());
         var checkpoints = 0;
         var exploration = new Exploration(Table(), Space, new StrategyLearner(new QLearningStrategy(Space, 3, 12)), board,
             Settings(12) with { Batch = 3, SeedPlans = [Bbb], FinalRounds = 2 }, null, clock: () => 1000)
         {
-            CheckpointAsync = (_, _) =>
+            CheckpointAsync = (c, _) =>
             {
-                // Whatever was asked before the checkpoint has been answered: nothing told is still open.
-                Assert.Equal(board.Asked, board.Answered);
+                // Whatever was asked before the checkpoint has been answered or is listed in it: nothing told is still open.
+                board.Listed = c.InFlight.Where(e => e.Source != EpisodeSource.Table).Select(e => MeasurementKeys.Episode(e.Episode)).ToHashSet(StringComparer.Ordinal);
+                Assert.Subset(board.Listed, board.Asked.Except(board.Answered).ToHashSet(StringComparer.Ordinal));
                 checkpoints++;
                 return Task.CompletedTask;
             },
@@ -471,10 +579,11 @@ public sealed class ExplorationTests
         var result = await exploration.RunAsync();
 
         Assert.True(checkpoints >= 4, $"{checkpoints} checkpoints");
-        // Episodes, confirmations, run-off rounds and the INT8 plan's calibration (Ccc is all INT8 and best) were all told.
-        Assert.Contains(board.Asked, k => k.StartsWith("cal-", StringComparison.Ordinal));
-        Assert.Contains(board.Asked, k => k.StartsWith("r1-", StringComparison.Ordinal));
-        Assert.Subset(board.Told, board.Asked.ToHashSet());
+        // Episodes were in a checkpoint; confirmations, run-off rounds and the INT8 plan's calibration (Ccc is all INT8 and
+        // best) were told.
+        Assert.Contains(board.Told, k => k.StartsWith("cal-", StringComparison.Ordinal));
+        Assert.Contains(board.Told, k => k.StartsWith("r1-", StringComparison.Ordinal));
+        Assert.Contains(board.Asked, k => k.StartsWith('e'));
         Assert.Equal(Ccc, result.Best!.Plan);
     }
 
@@ -500,10 +609,13 @@ public sealed class ExplorationTests
         return stat;
     }
 
-    /// <summary>A board that refuses a key it was not told before (<see cref="Exploration.MeasuringAsync"/>).</summary>
+    /// <summary>A board that refuses a key it was not told before (<see cref="Exploration.MeasuringAsync"/>) nor is in the last checkpoint.</summary>
     private sealed class ToldBoard(FakeBoard board) : IPlanMeasurer
     {
         public HashSet<string> Told { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The episode keys on the board in the last checkpoint.</summary>
+        public HashSet<string> Listed { get; set; } = new(StringComparer.Ordinal);
 
         public List<string> Asked { get; } = [];
 
@@ -527,7 +639,7 @@ public sealed class ExplorationTests
 
         private void Ask(string key)
         {
-            Assert.True(Told.Contains(key), $"{key} was asked before it was told");
+            Assert.True(Told.Contains(key) || Listed.Contains(key), $"{key} was asked before it was told or checkpointed");
             Asked.Add(key);
         }
     }

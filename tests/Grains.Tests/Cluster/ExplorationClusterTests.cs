@@ -188,7 +188,7 @@ public sealed class ExplorationClusterTests
     }
 
     [ExecutorFact]
-    public async Task A_learner_answers_a_repeated_step_as_before_and_learns_a_step_once()
+    public async Task A_learner_answers_a_repeated_episode_as_before_and_learns_an_episode_once()
     {
         await using var cluster = await DsxTestCluster.StartAsync(localBoards: 0);
         var json = await File.ReadAllTextAsync(Path.Combine(ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory)!, "bench", "tables", "tiny_cnn.json"));
@@ -197,14 +197,26 @@ public sealed class ExplorationClusterTests
         await learner.InitializeAsync(new LearnerSpec("qlearning", 5, 50, "local/t", AllowInt8: true));
         var local = StrategyFactory.Create("qlearning", MeasurementTable.Parse(json).Space, 5, 50);
 
-        var step0 = await learner.ProposeAsync(0, 3);
-        Assert.Equal(step0, await learner.ProposeAsync(0, 3));
-        Assert.Equal(step0, local.Propose(3).Select(p => p.Choices.ToArray()));
-        var observed = step0.Select((plan, i) => new EpisodeObservation(plan, [.. plan.Select(c => 1.0 + c + i)], plan.Sum() + i, null)).ToList();
-        await learner.ObserveAsync(0, observed);
-        await learner.ObserveAsync(0, observed);
-        local.Observe([.. observed.Select(o => new EpisodeResult(new CandidatePlan(o.Plan), o.LayerCosts, o.TotalCost))]);
+        var first = await learner.ProposeAsync(1, 3);
+        Assert.Equal(first, await learner.ProposeAsync(1, 3));
+        Assert.Equal(first, local.Propose(3).Select(p => p.Choices.ToArray()));
+        EpisodeObservation Observation(int episode) =>
+            new(first[episode - 1], [.. first[episode - 1].Select(c => 1.0 + c + episode)], first[episode - 1].Sum() + episode, null, episode);
 
-        Assert.Equal(local.Propose(3).Select(p => p.Choices.ToArray()), await learner.ProposeAsync(1, 3));
+        // Episode 2 comes back first, then 3 and (observed again after a crash) 2; episode 1 is still out.
+        await learner.ObserveAsync([Observation(2)]);
+        var fourth = await learner.ProposeAsync(4, 1);
+        await learner.ObserveAsync([Observation(3), Observation(2)]);
+        Assert.Equal(fourth, await learner.ProposeAsync(4, 1));
+        local.Observe([ToResult(Observation(2))]);
+        Assert.Equal(fourth, local.Propose(1).Select(p => p.Choices.ToArray()));
+        local.Observe([ToResult(Observation(3))]);
+
+        // A resumed exploration that asks episodes 4 and 5 together gets episode 4's plan as before and a new one.
+        var next = await learner.ProposeAsync(4, 2);
+        Assert.Equal(fourth[0], next[0]);
+        Assert.Equal(local.Propose(1).Select(p => p.Choices.ToArray()), next.Skip(1));
     }
+
+    private static EpisodeResult ToResult(EpisodeObservation o) => new(new CandidatePlan(o.Plan), o.LayerCosts, o.TotalCost, o.FailedLayer);
 }
