@@ -27,7 +27,10 @@ template <class Requant>
 class ConcatKernel final : public Kernel {
 public:
     explicit ConcatKernel(const NodeSpec& spec) : geometry_(spec), int8_(spec.output.precision == Precision::INT8), out_(spec.output.quant) {
-        for (const TensorDesc& in : spec.inputs) in_.push_back(in.quant);
+        for (const TensorDesc& in : spec.inputs) {
+            in_.push_back(in.quant);
+            copy_.push_back(!int8_ || (in.quant.scale == out_.scale && in.quant.zero_point == out_.zero_point));
+        }
     }
 
     void run(const KernelArgs& args) override {
@@ -39,8 +42,7 @@ public:
                 uint8_t* dst = y + o * g.out_run * element;
                 for (size_t i = 0; i < g.runs.size(); ++i) {
                     const auto* src = static_cast<const uint8_t*>(args.inputs[i]) + o * g.runs[i] * element;
-                    const bool same = !int8_ || (in_[i].scale == out_.scale && in_[i].zero_point == out_.zero_point);
-                    if (same) std::memcpy(dst, src, static_cast<size_t>(g.runs[i]) * element);
+                    if (copy_[i]) std::memcpy(dst, src, static_cast<size_t>(g.runs[i]) * element);
                     else Requant{}(reinterpret_cast<const int8_t*>(src), reinterpret_cast<int8_t*>(dst), g.runs[i], in_[i], out_);
                     dst += g.runs[i] * element;
                 }
@@ -53,6 +55,7 @@ private:
     bool int8_;
     Quant out_;
     std::vector<Quant> in_;
+    std::vector<bool> copy_;  // per input: a plain copy (FP32, or INT8 already in the output's quantisation)
 };
 
 template <class Requant>
