@@ -208,7 +208,7 @@ public sealed partial class ExplorationGrain(
                 await SaveProgressAsync(checkpoint.History, checkpoint.EpisodeCosts ?? []);
                 _settled = true;
             },
-            MeasuringAsync = async (keys, cancellationToken) =>
+            MeasuringAsync = async (key, cancellationToken) =>
             {
                 if (_settled)
                 {
@@ -216,7 +216,11 @@ public sealed partial class ExplorationGrain(
                     _settled = false;
                 }
 
-                unsettled.State.Keys.AddRange(keys.Except(unsettled.State.Keys, StringComparer.Ordinal));
+                if (!unsettled.State.Keys.Contains(key, StringComparer.Ordinal))
+                {
+                    unsettled.State.Keys.Add(key);
+                }
+
                 // A failed write stops the loop, which waits for storage and starts again from the checkpoint (the
                 // activation stays, with the reason for dsx status); keys held in memory only are settled then too.
                 await unsettled.WriteStateAsync(cancellationToken);

@@ -118,13 +118,13 @@ public sealed class Exploration
     public Func<ExplorationCheckpoint, CancellationToken, Task>? CheckpointAsync { get; init; }
 
     /// <summary>
-    /// Called, before they start, with the keys of the measurements no checkpoint lists: the end's confirmations, run-off
+    /// Called, before it starts, with the key of each measurement no checkpoint lists: the end's confirmations, run-off
     /// rounds and steady repeats, and calibration runs. Each has ended before the next checkpoint, and the episodes in
     /// flight are in the checkpoint (a resumed loop asks them again), so the keys told since the last checkpoint are all
     /// that a crash can leave half done otherwise (a board's outcome kept, not yet in the table); an owner that persists
     /// them can have those outcomes recorded when it resumes, since the resumed search may never ask for them again.
     /// </summary>
-    public Func<IReadOnlyList<string>, CancellationToken, Task>? MeasuringAsync { get; init; }
+    public Func<string, CancellationToken, Task>? MeasuringAsync { get; init; }
 
     /// <summary>Raised after every measurement recorded into the table (e.g. to save it, so nothing measured is lost).</summary>
     public event Action<MeasurementTable>? TableChanged;
@@ -336,22 +336,22 @@ public sealed class Exploration
     /// <summary>Measures a plan on the board, records it into the table, and keeps its end-to-end figures as a confirmation.</summary>
     private async Task<PlanMeasurement> MeasureAsync(CandidatePlan plan, string key, CancellationToken cancellationToken)
     {
-        await AnnounceAsync([key], cancellationToken);
+        await AnnounceAsync(key, cancellationToken);
         return await FinishAsync(plan, StartMeasurement(plan, key, cancellationToken));
     }
 
     private async Task<PlanOutputs> RunCalibrationAsync(CandidatePlan plan, CancellationToken cancellationToken)
     {
         var key = MeasurementKeys.Calibration(plan);
-        await AnnounceAsync([key], cancellationToken);
+        await AnnounceAsync(key, cancellationToken);
         return await _measurer.RunCalibrationAsync(plan, key, cancellationToken);
     }
 
-    private async Task AnnounceAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    private async Task AnnounceAsync(string key, CancellationToken cancellationToken)
     {
-        if (keys.Count > 0 && MeasuringAsync is { } measuring)
+        if (MeasuringAsync is { } measuring)
         {
-            await measuring(keys, cancellationToken);
+            await measuring(key, cancellationToken);
         }
     }
 

@@ -569,9 +569,9 @@ public sealed class ExplorationTests
                 checkpoints++;
                 return Task.CompletedTask;
             },
-            MeasuringAsync = (keys, _) =>
+            MeasuringAsync = (key, _) =>
             {
-                board.Told.UnionWith(keys);
+                board.Told.Add(key);
                 return Task.CompletedTask;
             },
         };
