@@ -23,10 +23,14 @@ public sealed class ResultsReportTests : IDisposable
             Run("a", "int8", 1, 10, 100, "outputs/a.int8.npy"),
             Run("a", "ort-1t", 1, 20, null, "outputs/a.ort-1t.npy"),
             Run("a", "int8-1t", 1, 10, 100, null),
+            Run("a", "ort-all", 1, 10, null, null),
+            Run("a", "int8-all", 1, 5, 100, null),
             Run("a", "baseline", 2, 80, 400, null),
             Run("a", "int8", 2, 20, 100, null),
             Run("a", "ort-1t", 2, 40, null, null),
             Run("a", "int8-1t", 2, 60, 100, null),
+            Run("a", "ort-all", 2, 20, null, null),
+            Run("a", "int8-all", 2, 10, 100, null),
             Run("b", "baseline", 1, 10, 100, null),
             Run("b", "int8", 1, 10, 60, null),
         ]);
@@ -44,6 +48,9 @@ public sealed class ResultsReportTests : IDisposable
         // Dsx/ORT one thread: rounds 0.5 and 1.5, median 1; ORT's output picked another class than the baseline's.
         Assert.Contains("| a | 30 | - | 1.00 |", markdown, StringComparison.Ordinal);
         Assert.Contains("other top-1", markdown, StringComparison.Ordinal);
+        // All cores: every layer on all cores 0.5 in both rounds; the plan as tuned 1.0 in both.
+        Assert.Contains("| 15 | - | 0.50 | - / 1.00 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("on **0 of 1** models with such a plan on one thread and on **1 of 1** on all cores (0 as tuned)", markdown, StringComparison.Ordinal);
         Assert.Contains("](plots/paper-speedup.png)", markdown, StringComparison.Ordinal);
         foreach (var png in new[] { "paper-speedup.png", "paper-memory.png", "ort-ratio.png" })
         {
