@@ -166,6 +166,45 @@ public sealed class StrategyTests
         AssertContinueAlike(uninterrupted, restored, simulator);
     }
 
+    [Fact]
+    public void Epsilon_drops_below_its_floor_for_the_exploitation_tail()
+    {
+        var options = QLearningOptions.Default;
+
+        Assert.Equal([0.15, 0.05, 0.05], [.. new[] { 699, 700, 999 }.Select(e => options.Epsilon(e, 1000))]);
+        Assert.Equal(0.15, (options with { TailShare = 0 }).Epsilon(999, 1000));
+    }
+
+    [Fact]
+    public void In_the_tail_block_moves_switch_a_run_of_the_incumbent_plan()
+    {
+        // Every episode a block move of at most 2 layers, the whole budget a tail: each proposal is the plan the search
+        // would pick (SimulationRun's pick after its last episode) with at most 2 consecutive layers changed.
+        var table = Problem();
+        var options = new QLearningOptions(BlockMoveRate: 1, BlockMoveLength: 2, TailShare: 1);
+        var q = new QLearningStrategy(table.Space, 4, Budget, options);
+        var incumbent = SimulationRun.Execute(q, new TableSimulator(table, Objective.Latency, 2), 60).Picked!;
+
+        var changed = q.Propose(30).Select(p => Enumerable.Range(0, p.Count).Where(i => p[i] != incumbent[i]).ToArray()).ToList();
+
+        Assert.All(changed, layers => Assert.True(layers.Length == 0 || layers[^1] - layers[0] < 2, $"changed layers {string.Join(',', layers)}"));
+        Assert.Contains(changed, layers => layers.Length > 0);
+    }
+
+    [Fact]
+    public void Q_learning_resumes_exactly_across_the_start_of_its_tail()
+    {
+        // Restored at episode 130 of 200 and continued to 180: the tail (the last 60) starts after the restore, and its
+        // incumbent is rebuilt from the stored episodes.
+        var table = Problem();
+        var simulator = new TableSimulator(table, Objective.Latency, 5);
+        var uninterrupted = new QLearningStrategy(table.Space, 3, Budget);
+        Step(uninterrupted, simulator, 130);
+        var restored = new QLearningStrategy(table.Space, 99, Budget);
+        restored.RestoreState(uninterrupted.SaveState());
+        AssertContinueAlike(uninterrupted, restored, simulator);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
