@@ -153,14 +153,17 @@ public sealed class StrategyTests
         Assert.False((options with { FastShare = 0 }).Fast(1, 1000));
     }
 
-    [Fact]
-    public void Q_learning_resumes_exactly_across_the_end_of_its_fast_phase()
+    [Theory]
+    [InlineData(10)]
+    [InlineData(130)]
+    public void Q_learning_resumes_exactly_across_a_change_of_phase(int restoredAt)
     {
-        // Restored at episode 10 of 200 and continued to 60: the fast phase (20 episodes) ends after the restore.
+        // Restored at episode 10 or 130 of 200 and continued for 50: the fast phase (the first 20) ends, or the tail
+        // (the last 60, its incumbent rebuilt from the stored episodes) starts, after the restore.
         var table = Problem();
         var simulator = new TableSimulator(table, Objective.Latency, 5);
         var uninterrupted = new QLearningStrategy(table.Space, 3, Budget);
-        Step(uninterrupted, simulator, 10);
+        Step(uninterrupted, simulator, restoredAt);
         var restored = new QLearningStrategy(table.Space, 99, Budget);
         restored.RestoreState(uninterrupted.SaveState());
         AssertContinueAlike(uninterrupted, restored, simulator);
@@ -189,20 +192,6 @@ public sealed class StrategyTests
 
         Assert.All(changed, layers => Assert.True(layers.Length == 0 || layers[^1] - layers[0] < 2, $"changed layers {string.Join(',', layers)}"));
         Assert.Contains(changed, layers => layers.Length > 0);
-    }
-
-    [Fact]
-    public void Q_learning_resumes_exactly_across_the_start_of_its_tail()
-    {
-        // Restored at episode 130 of 200 and continued to 180: the tail (the last 60) starts after the restore, and its
-        // incumbent is rebuilt from the stored episodes.
-        var table = Problem();
-        var simulator = new TableSimulator(table, Objective.Latency, 5);
-        var uninterrupted = new QLearningStrategy(table.Space, 3, Budget);
-        Step(uninterrupted, simulator, 130);
-        var restored = new QLearningStrategy(table.Space, 99, Budget);
-        restored.RestoreState(uninterrupted.SaveState());
-        AssertContinueAlike(uninterrupted, restored, simulator);
     }
 
     [Theory]
