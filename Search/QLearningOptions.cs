@@ -38,6 +38,12 @@ namespace Dsx.Search;
 /// 0 for none. Not in QS-DNN; see docs/search.md.
 /// </param>
 /// <param name="FastLearningRate">alpha during the fast phase.</param>
+/// <param name="TailShare">
+/// Share of the budget at its end that exploits: epsilon is <paramref name="TailEpsilon"/>, and block moves switch a
+/// run of the incumbent (the measured plan the search would pick now) instead of the greedy plan's, a local search
+/// around it. 0 for none. Not in QS-DNN; see docs/search.md ("Fifth round").
+/// </param>
+/// <param name="TailEpsilon">Epsilon in the tail; below <paramref name="EpsilonFloor"/>, so the last episodes vary the plan in a few layers, not in six.</param>
 public sealed record QLearningOptions(
     double LearningRate = 0.1,
     double Discount = 1.0,
@@ -54,7 +60,9 @@ public sealed record QLearningOptions(
     double StickyExploration = 0.7,
     bool TieBreakInFormat = true,
     double FastShare = 0.1,
-    double FastLearningRate = 0.5)
+    double FastLearningRate = 0.5,
+    double TailShare = 0.3,
+    double TailEpsilon = 0.05)
 {
     public static QLearningOptions Default { get; } = new();
 
@@ -70,6 +78,9 @@ public sealed record QLearningOptions(
     /// <summary>The step size floor while the <paramref name="observed"/>-th episode (1-based) of the budget is learned from.</summary>
     public double Alpha(int observed, int budget) => Fast(observed, budget) ? FastLearningRate : LearningRate;
 
+    /// <summary>Whether episode <paramref name="episode"/> (0-based) of a budget of <paramref name="budget"/> is in the exploitation tail.</summary>
+    public bool Tail(int episode, int budget) => episode >= budget - (int)Math.Round(TailShare * budget);
+
     /// <summary>Epsilon for episode <paramref name="episode"/> (0-based) of a budget of <paramref name="budget"/> episodes.</summary>
     public double Epsilon(int episode, int budget)
     {
@@ -78,6 +89,11 @@ public sealed record QLearningOptions(
         if (episode < exploration)
         {
             return 1.0;
+        }
+
+        if (Tail(episode, budget))
+        {
+            return TailEpsilon;
         }
 
         var steps = ((episode - exploration) / Math.Max(1, (int)Math.Round(DecayStepShare * budget))) + 1;

@@ -7,7 +7,8 @@ namespace Dsx.Search;
 /// Q(s,a) &lt;- (1-a) Q(s,a) + a (r + gamma max Q(s',a')), last layer first, s' being the next layer's state (none after
 /// the last). Actions are epsilon-greedy under a schedule over the episode budget (<see cref="QLearningOptions"/>), with
 /// the block moves and sticky exploration of <see cref="ExplorationMoves"/>. The first share of the budget learns fast
-/// (mean measured rewards, a high step size), the rest at the slower <see cref="QLearningOptions.LearningRate"/>.
+/// (mean measured rewards, a high step size), the rest at the slower <see cref="QLearningOptions.LearningRate"/>; the
+/// last share exploits (a low epsilon, block moves around the incumbent plan, <see cref="QLearningOptions.TailShare"/>).
 /// Unmeasured actions keep Q = 0, above every measured (negative) value, so the greedy policy tries them first.
 /// A choice that made an episode fail is never proposed again.
 /// </summary>
@@ -57,8 +58,10 @@ public sealed class QLearningStrategy : ISearchStrategy
         var plans = new List<CandidatePlan>(count);
         for (var n = 0; n < count; n++)
         {
-            var epsilon = _options.Epsilon(_proposed++, _budget);
-            plans.Add(new CandidatePlan(_moves.Walk(_space, _random, epsilon, Allowed, (i, chosen, candidates) => Greedy(i, StateKey(i, chosen), candidates))));
+            var episode = _proposed++;
+            var epsilon = _options.Epsilon(episode, _budget);
+            var incumbent = _options.Tail(episode, _budget) ? Incumbent() : null;
+            plans.Add(new CandidatePlan(_moves.Walk(_space, _random, epsilon, Allowed, (i, chosen, candidates) => Greedy(i, StateKey(i, chosen), candidates), incumbent)));
         }
 
         return plans;
@@ -175,6 +178,32 @@ public sealed class QLearningStrategy : ISearchStrategy
             var reward = _options.AverageRewards || fast ? _q[i].MeanReward(episode.States[i], episode.Choices[i]) : episode.Rewards[i];
             _q[i].Update(episode.States[i], episode.Choices[i], reward + (_options.Discount * future), alpha);
         }
+    }
+
+    /// <summary>
+    /// The measured plan whose layers' mean measured rewards (each state-action's, pooled over every episode) sum
+    /// highest: the plan the search would pick now (<see cref="SimulationRun"/>, <see cref="Exploration"/>); null
+    /// before anything was measured. Rebuilt from the stored episodes, so a restored state proposes alike.
+    /// </summary>
+    private int[]? Incumbent()
+    {
+        int[]? best = null;
+        var bestValue = double.NegativeInfinity;
+        foreach (var episode in _memory)
+        {
+            var value = 0.0;
+            for (var i = 0; i < episode.Choices.Length; i++)
+            {
+                value += _q[i].MeanReward(episode.States[i], episode.Choices[i]);
+            }
+
+            if (value > bestValue)
+            {
+                (best, bestValue) = (episode.Choices, value);
+            }
+        }
+
+        return best;
     }
 
     private double BestValue(int layer, int row)

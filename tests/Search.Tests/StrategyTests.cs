@@ -153,17 +153,48 @@ public sealed class StrategyTests
         Assert.False((options with { FastShare = 0 }).Fast(1, 1000));
     }
 
-    [Fact]
-    public void Q_learning_resumes_exactly_across_the_end_of_its_fast_phase()
+    [Theory]
+    [InlineData(10)]
+    [InlineData(130)]
+    public void Q_learning_resumes_exactly_across_a_change_of_phase(int restoredAt)
     {
-        // Restored at episode 10 of 200 and continued to 60: the fast phase (20 episodes) ends after the restore.
+        // Restored at episode 10 or 130 of 200 and continued for 50: the fast phase (the first 20) ends, or the tail
+        // (the last 60, its incumbent rebuilt from the stored episodes) starts, after the restore.
         var table = Problem();
         var simulator = new TableSimulator(table, Objective.Latency, 5);
         var uninterrupted = new QLearningStrategy(table.Space, 3, Budget);
-        Step(uninterrupted, simulator, 10);
+        Step(uninterrupted, simulator, restoredAt);
         var restored = new QLearningStrategy(table.Space, 99, Budget);
         restored.RestoreState(uninterrupted.SaveState());
         AssertContinueAlike(uninterrupted, restored, simulator);
+    }
+
+    [Fact]
+    public void Epsilon_drops_below_its_floor_for_the_exploitation_tail()
+    {
+        var options = QLearningOptions.Default;
+
+        Assert.Equal([0.15, 0.05, 0.05], [.. new[] { 699, 700, 999 }.Select(e => options.Epsilon(e, 1000))]);
+        Assert.Equal(0.15, (options with { TailShare = 0 }).Epsilon(999, 1000));
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    public void In_the_tail_block_moves_switch_a_run_of_the_incumbent_plan(double tailShare)
+    {
+        // Every episode a block move of at most 2 layers. After 3 episodes the greedy policy still prefers untried
+        // choices, so its plan is not the incumbent (SimulationRun's pick after its last episode: the same pooled means).
+        // In the tail each proposal is the incumbent with at most 2 consecutive layers changed; without one it is not.
+        var table = Problem();
+        var options = new QLearningOptions(BlockMoveRate: 1, BlockMoveLength: 2, TailShare: tailShare);
+        var q = new QLearningStrategy(table.Space, 4, Budget, options);
+        var incumbent = SimulationRun.Execute(q, new TableSimulator(table, Objective.Latency, 2), 3).Picked!;
+
+        var changed = q.Propose(30).Select(p => Enumerable.Range(0, p.Count).Where(i => p[i] != incumbent[i]).ToArray()).ToList();
+
+        Assert.Equal(tailShare > 0, changed.All(layers => layers.Length == 0 || layers[^1] - layers[0] < 2));
+        Assert.Contains(changed, layers => layers.Length > 0);
     }
 
     [Theory]
