@@ -470,6 +470,62 @@ TEST(OpsConcatInt8, NeonWithinAStepOfRefAndRefWithinQuantisationError) {
     }
 }
 
+// A random pool whose input lies in a random range, so its zero point is seldom 0 (padding must never read
+// as a value) and its scale differs from the output's.
+Problem random_int8_pool(std::mt19937& rng, Op op) {
+    Problem p = random_pool(rng, op);
+    const float lo = pick_float(rng, -6.0f, 2.0f), hi = lo + pick_float(rng, 0.5f, 6.0f);
+    for (float& v : p.inputs[0]) v = lo + (v + 1.0f) / 2.0f * (hi - lo);
+    return p;
+}
+
+double quant_step(const std::vector<float>& v) {
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    return static_cast<double>(choose_quant(*lo, *hi).scale);
+}
+
+// INT8 pools in both layouts on random windows (kernel, stride, padding, dilation, count_include_pad):
+// `neon` within one output step of `ref` (it multiplies by s_in / (divisor * s_out) where `ref` divides
+// float sums), and `ref` within half an input step plus half an output step of the FP32 ref. A MaxPool
+// in its input's quantisation, as the executor calibrates it, is exact: both kernels give the int8 of the
+// FP32 maximum of the quantised input.
+class OpsPoolInt8 : public ::testing::TestWithParam<Op> {};
+
+TEST_P(OpsPoolInt8, NeonWithinAStepOfRefAndRefWithinQuantisationError) {
+    const Op op = GetParam();
+    std::mt19937 rng(3141 + static_cast<int>(op));
+    for (int attempt = 0; attempt < 60; ++attempt) {
+        const Problem p = random_int8_pool(rng, op);
+        const std::vector<float> want = run_ref(p);
+        // The output's quantisation comes from these values' range: the input's for a MaxPool on even attempts.
+        const bool in_quant = op == Op::MaxPool && attempt % 2 == 0;
+        const std::vector<float>& out_range = in_quant ? p.inputs[0] : want;
+        const Quant q_in = choose_quant(*std::min_element(p.inputs[0].begin(), p.inputs[0].end()), *std::max_element(p.inputs[0].begin(), p.inputs[0].end()));
+        const double out_step = quant_step(out_range), bound = quant_step(p.inputs[0]) / 2 + out_step / 2;
+        const int threads = 1 + attempt % 2;
+        for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
+            std::string why;
+            const std::vector<float> ref = run_primitive("ref", p, layout, Precision::INT8, threads, &why, &out_range);
+            ASSERT_FALSE(ref.empty()) << "ref refused: " << why << " on " << describe(p);
+            const std::vector<float> neon = run_primitive("neon", p, layout, Precision::INT8, threads, &why, &out_range);
+            ASSERT_FALSE(neon.empty()) << "neon refused: " << why << " on " << describe(p);
+            for (size_t i = 0; i < want.size(); ++i) {
+                const std::string where = "element " + std::to_string(i) + " " + to_string(layout) + " threads=" + std::to_string(threads) + " on " + describe(p);
+                if (in_quant) {
+                    ASSERT_EQ(ref[i], dequantize(quantize(want[i], q_in), q_in)) << where;
+                    ASSERT_EQ(neon[i], ref[i]) << where;
+                } else {
+                    ASSERT_LE(std::abs(static_cast<double>(neon[i]) - ref[i]), out_step * (1 + 1e-6)) << "neon " << neon[i] << " ref " << ref[i] << " " << where;
+                }
+                ASSERT_LE(std::abs(static_cast<double>(ref[i]) - want[i]), bound * (1 + 1e-6)) << "ref " << ref[i] << " fp32 " << want[i] << " " << where;
+            }
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Primitives, OpsPoolInt8, ::testing::Values(Op::MaxPool, Op::AveragePool, Op::GlobalAveragePool),
+                         [](const ::testing::TestParamInfo<Op>& info) { return std::string(to_string(info.param)); });
+
 INSTANTIATE_TEST_SUITE_P(Xnnpack, OpsInt8Conformance, ::testing::Values(Op::Add, Op::GlobalAveragePool),
                          [](const ::testing::TestParamInfo<Op>& info) { return std::string(to_string(info.param)); });
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -19,6 +20,9 @@ inline Window window_of(const NodeSpec& spec) {
     return w;
 }
 
+// An INT8 average sums int8 values in int32 and converts the sum to float, exact below 2^24.
+constexpr int64_t kMaxInt8AverageTaps = int64_t{1} << 17;
+
 inline std::string pool_problem(const NodeSpec& spec) {
     if (spec.inputs.size() != 1 || spec.inputs[0].rank() != 4) return "pooling takes one rank-4 input";
     const TensorDesc& in = spec.inputs[0];
@@ -28,6 +32,8 @@ inline std::string pool_problem(const NodeSpec& spec) {
     if (w.pt >= w.kh || w.pb >= w.kh || w.pl >= w.kw || w.pr >= w.kw) return "pooling pads must be smaller than the window";
     const std::vector<int64_t> out = {in.n(), in.c(), w.out_h(in.h()), w.out_w(in.w())};
     if (spec.output.dims != out) return "output shape " + spec.output.str() + " does not match the pooling window";
+    if (spec.output.precision == Precision::INT8 && spec.op != Op::MaxPool && int64_t{w.kh} * w.kw > kMaxInt8AverageTaps)
+        return "INT8 average pooling takes at most " + std::to_string(kMaxInt8AverageTaps) + " taps per window";
     return "";
 }
 
@@ -71,21 +77,34 @@ inline Geometry geometry_of(const NodeSpec& spec) {
     return {window_of(spec), spec.op == Op::MaxPool, spec.count_include_pad, in.h(), in.w()};
 }
 
-// Output (oy, ox) of one channel whose element (y, x) sits at base[y * ys + x * xs].
-inline float pool_point(const Geometry& g, const float* base, int64_t ys, int64_t xs, int64_t oy, int64_t ox) {
+// Calls f(value) for every input element of output (oy, ox) inside the input, of one channel whose
+// element (y, x) sits at base[y * ys + x * xs].
+template <class T, class F>
+inline void for_each_tap(const Geometry& g, const T* base, int64_t ys, int64_t xs, int64_t oy, int64_t ox, const Axis& ay, const Axis& ax, F&& f) {
+    for (int ky = ay.in.begin; ky < ay.in.end; ++ky) {
+        const T* row = base + (oy * g.win.sh - g.win.pt + int64_t{ky} * g.win.dh) * ys;
+        for (int kx = ax.in.begin; kx < ax.in.end; ++kx) f(row[(ox * g.win.sw - g.win.pl + int64_t{kx} * g.win.dw) * xs]);
+    }
+}
+
+struct Identity {
+    float operator()(float v) const { return v; }
+};
+
+// Output (oy, ox) in real units, each element read through `load` (the reference dequantises INT8 there).
+template <class T, class Load = Identity>
+inline float pool_point(const Geometry& g, const T* base, int64_t ys, int64_t xs, int64_t oy, int64_t ox, Load load = {}) {
     const Axis ay = g.y(oy), ax = g.x(ox);
     float acc = g.max ? -std::numeric_limits<float>::infinity() : 0.0f;
-    for (int ky = ay.in.begin; ky < ay.in.end; ++ky) {
-        const float* row = base + (oy * g.win.sh - g.win.pt + int64_t{ky} * g.win.dh) * ys;
-        for (int kx = ax.in.begin; kx < ax.in.end; ++kx) {
-            const float v = row[(ox * g.win.sw - g.win.pl + int64_t{kx} * g.win.dw) * xs];
-            acc = g.max ? std::max(acc, v) : acc + v;
-        }
-    }
+    for_each_tap(g, base, ys, xs, oy, ox, ay, ax, [&](T v) {
+        const float f = load(v);
+        acc = g.max ? std::max(acc, f) : acc + f;
+    });
     return g.max ? acc : acc / static_cast<float>(ay.divisor * ax.divisor);
 }
 
-// Registration of a pooling kernel class K (constructed from the NodeSpec) for one op.
+// Registration of a pooling kernel class K (constructed from the NodeSpec) for one op, FP32 and INT8
+// (INT8 activations with the input's and the output's own quantisation).
 template <class K>
 PrimitiveImpl make_impl(const char* primitive, Op op) {
     return {
@@ -93,7 +112,7 @@ PrimitiveImpl make_impl(const char* primitive, Op op) {
         .library = "",
         .op = op,
         .layouts = {Layout::NCHW, Layout::NHWC},
-        .precisions = {Precision::FP32},
+        .precisions = {Precision::FP32, Precision::INT8},
         .threaded = true,
         .admits = pool_problem,
         .create = create_kernel<K>,
