@@ -161,32 +161,30 @@ void pool_plane(const L& lanes, const Geometry& g, const typename L::T* src, typ
     constexpr int kLanes = L::kLanes;
     const Window& win = g.win;
     const int64_t W = g.w;
-    // Output columns ox..ox+kLanes-1 take the vector path when every element they load lies in the row
-    // (stride 2 loads 2 * kLanes elements, one past the last tap).
+    // A vector of outputs ox..ox+kLanes-1 needs every element it loads in the row (stride 2 loads 2 * kLanes
+    // elements, one past the last tap): ox from `first` (windows start inside the row) to `last`. The last
+    // vector starts at `last` and may overlap the one before, so a short row is not left to the scalar path.
     const int64_t reach = int64_t{win.kw - 1} * win.dw + (kStride == 2 ? 2 * kLanes - 1 : (kLanes - 1) * kStride);
-    auto vector_ok = [&](int64_t ox) {
-        const int64_t ix = ox * win.sw - win.pl;
-        return kStride != 0 && ox + kLanes <= OW && ix >= 0 && ix + reach < W;
-    };
+    const int64_t first = (win.pl + win.sw - 1) / win.sw, room = W - 1 - reach + win.pl;
+    const int64_t last = room < 0 ? -1 : std::min(OW - kLanes, room / win.sw);
+    const bool vectors = kStride != 0 && first <= last;
     for (int64_t oy = 0; oy < OH; ++oy) {
         const Axis ay = g.y(oy);
-        const int64_t iy0 = oy * win.sh - win.pt;
         auto* out = dst + oy * OW;
-        for (int64_t ox = 0; ox < OW;) {
-            if (!vector_ok(ox)) {
-                out[ox] = lanes.point(g, src, W, 1, oy, ox);
-                ++ox;
-                continue;
-            }
-            if constexpr (kStride != 0) {
+        int64_t ox = 0;
+        for (; ox < (vectors ? first : OW); ++ox) out[ox] = lanes.point(g, src, W, 1, oy, ox);
+        if constexpr (kStride != 0) {
+            if (!vectors) continue;
+            for (int64_t at = first;; at = std::min(at + kLanes, last)) {
                 typename L::Acc acc = lanes.init();
                 for (int ky = ay.in.begin; ky < ay.in.end; ++ky) {
-                    const auto* row = src + (iy0 + int64_t{ky} * win.dh) * W + ox * win.sw - win.pl;
+                    const auto* row = src + (oy * win.sh - win.pt + int64_t{ky} * win.dh) * W + at * win.sw - win.pl;
                     for (int kx = 0; kx < win.kw; ++kx) acc = lanes.template add<kStride>(acc, row + int64_t{kx} * win.dw);
                 }
-                lanes.store(acc, out + ox, ay.in.count() * win.kw, ay.divisor * win.kw);
+                lanes.store(acc, out + at, ay.in.count() * win.kw, ay.divisor * win.kw);
+                if (at == last) break;
             }
-            ox += kLanes;
+            for (ox = last + kLanes; ox < OW; ++ox) out[ox] = lanes.point(g, src, W, 1, oy, ox);
         }
     }
 }
