@@ -495,7 +495,8 @@ class OpsPoolInt8 : public ::testing::TestWithParam<Op> {};
 TEST_P(OpsPoolInt8, NeonWithinAStepOfRefAndRefWithinQuantisationError) {
     const Op op = GetParam();
     std::mt19937 rng(3141 + static_cast<int>(op));
-    for (int attempt = 0; attempt < 60; ++attempt) {
+    int compared = 0;
+    for (int attempt = 0; attempt < 1000 && compared < 60; ++attempt) {
         const Problem p = random_int8_pool(rng, op);
         const std::vector<float> want = run_ref(p);
         // The output's quantisation comes from these values' range: the input's for a MaxPool on even attempts.
@@ -508,22 +509,33 @@ TEST_P(OpsPoolInt8, NeonWithinAStepOfRefAndRefWithinQuantisationError) {
             std::string why;
             const std::vector<float> ref = run_primitive("ref", p, layout, Precision::INT8, threads, &why, &out_range);
             ASSERT_FALSE(ref.empty()) << "ref refused: " << why << " on " << describe(p);
-            const std::vector<float> neon = run_primitive("neon", p, layout, Precision::INT8, threads, &why, &out_range);
-            ASSERT_FALSE(neon.empty()) << "neon refused: " << why << " on " << describe(p);
             for (size_t i = 0; i < want.size(); ++i) {
-                const std::string where = "element " + std::to_string(i) + " " + to_string(layout) + " threads=" + std::to_string(threads) + " on " + describe(p);
                 if (in_quant) {
-                    ASSERT_EQ(ref[i], dequantize(quantize(want[i], q_in), q_in)) << where;
-                    ASSERT_EQ(neon[i], ref[i]) << where;
-                } else {
-                    // Both are whole steps apart (0, 1, 2, ...); the margin is the dequantised floats' rounding.
-                    ASSERT_LE(std::abs(static_cast<double>(neon[i]) - ref[i]), out_step * 1.001) << "neon " << neon[i] << " ref " << ref[i] << " " << where;
+                    ASSERT_EQ(ref[i], dequantize(quantize(want[i], q_in), q_in)) << "element " << i << " on " << describe(p);
                 }
                 ASSERT_LE(std::abs(static_cast<double>(ref[i]) - want[i]), bound * (1 + 1e-6) + 1e-6 * std::abs(want[i]))
-                    << "ref " << ref[i] << " fp32 " << want[i] << " " << where;
+                    << "ref " << ref[i] << " fp32 " << want[i] << " element " << i << " on " << describe(p);
+            }
+            const std::vector<float> neon = run_primitive("neon", p, layout, Precision::INT8, threads, &why, &out_range);
+            if (neon.empty()) {
+                // Only averages over more taps than an int16 sum holds are left to ref.
+                ASSERT_NE(op, Op::MaxPool) << why;
+                ASSERT_NE(why.find("int16"), std::string::npos) << why;
+                continue;
+            }
+            compared += layout == Layout::NHWC;
+            for (size_t i = 0; i < want.size(); ++i) {
+                const std::string where = "element " + std::to_string(i) + " " + to_string(layout) + " threads=" + std::to_string(threads) + " on " + describe(p);
+                // Whole steps apart (0, 1, 2, ...); the margin is the dequantised floats' rounding.
+                if (in_quant) {
+                    ASSERT_EQ(neon[i], ref[i]) << where;
+                } else {
+                    ASSERT_LE(std::abs(static_cast<double>(neon[i]) - ref[i]), out_step * 1.001) << "neon " << neon[i] << " ref " << ref[i] << " " << where;
+                }
             }
         }
     }
+    EXPECT_GE(compared, 60) << "neon admitted too few random INT8 " << to_string(op) << " shapes";
 }
 
 INSTANTIATE_TEST_SUITE_P(Primitives, OpsPoolInt8, ::testing::Values(Op::MaxPool, Op::AveragePool, Op::GlobalAveragePool),

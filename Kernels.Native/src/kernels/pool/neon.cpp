@@ -117,26 +117,27 @@ struct Int8MaxLanes {
     }
 };
 
+// Sums of up to kMaxInt16Taps int8 values fit int16 (256 * -128 = -32768), so a window sums with one widening
+// add per vector and is widened to int32 only to requantise; `admits` refuses larger INT8 windows.
+constexpr int64_t kMaxInt16Taps = 256;
+
 struct Int8AverageLanes {
     using T = int8_t;
-    struct Acc {
-        int32x4_t lo, hi;
-    };
+    using Acc = int16x8_t;
     static constexpr int kLanes = 8;
 
     Requant requant;
 
     explicit Int8AverageLanes(const NodeSpec& spec) : requant(spec) {}
 
-    Acc init() const { return {vdupq_n_s32(0), vdupq_n_s32(0)}; }
+    Acc init() const { return vdupq_n_s16(0); }
 
     template <int kStride>
-    Acc add(Acc acc, const int8_t* p) const {
-        const int16x8_t v = vmovl_s8(load8<kStride>(p));
-        return {vaddw_s16(acc.lo, vget_low_s16(v)), vaddw_s16(acc.hi, vget_high_s16(v))};
-    }
+    Acc add(Acc acc, const int8_t* p) const { return vaddw_s8(acc, load8<kStride>(p)); }
 
-    void store(Acc acc, int8_t* dst, int taps, int divisor) const { vst1_s8(dst, requant.apply(acc.lo, acc.hi, taps, divisor)); }
+    void store(Acc acc, int8_t* dst, int taps, int divisor) const {
+        vst1_s8(dst, requant.apply(vmovl_s16(vget_low_s16(acc)), vmovl_s16(vget_high_s16(acc)), taps, divisor));
+    }
 
     int8_t point(const Geometry& g, const int8_t* base, int64_t ys, int64_t xs, int64_t oy, int64_t ox) const {
         const Axis ay = g.y(oy), ax = g.x(ox);
@@ -288,9 +289,17 @@ private:
     Geometry g_;
 };
 
-const RegisterPrimitive kMaxPool(make_impl<PoolNeon>("neon", Op::MaxPool));
-const RegisterPrimitive kAveragePool(make_impl<PoolNeon>("neon", Op::AveragePool));
-const RegisterPrimitive kGlobalAveragePool(make_impl<PoolNeon>("neon", Op::GlobalAveragePool));
+std::string neon_problem(const NodeSpec& spec) {
+    std::string why = pool_problem(spec);
+    const Window w = why.empty() ? window_of(spec) : Window{};
+    if (why.empty() && spec.output.precision == Precision::INT8 && spec.op != Op::MaxPool && int64_t{w.kh} * w.kw > kMaxInt16Taps)
+        why = "neon sums INT8 averages in int16: at most " + std::to_string(kMaxInt16Taps) + " taps per window";
+    return why;
+}
+
+const RegisterPrimitive kMaxPool(make_impl<PoolNeon>("neon", Op::MaxPool, neon_problem));
+const RegisterPrimitive kAveragePool(make_impl<PoolNeon>("neon", Op::AveragePool, neon_problem));
+const RegisterPrimitive kGlobalAveragePool(make_impl<PoolNeon>("neon", Op::GlobalAveragePool, neon_problem));
 
 }  // namespace
 }  // namespace dsx

@@ -20,9 +20,6 @@ inline Window window_of(const NodeSpec& spec) {
     return w;
 }
 
-// An INT8 average sums int8 values in int32 and converts the sum to float, exact below 2^24.
-constexpr int64_t kMaxInt8AverageTaps = int64_t{1} << 17;
-
 inline std::string pool_problem(const NodeSpec& spec) {
     if (spec.inputs.size() != 1 || spec.inputs[0].rank() != 4) return "pooling takes one rank-4 input";
     const TensorDesc& in = spec.inputs[0];
@@ -32,8 +29,6 @@ inline std::string pool_problem(const NodeSpec& spec) {
     if (w.pt >= w.kh || w.pb >= w.kh || w.pl >= w.kw || w.pr >= w.kw) return "pooling pads must be smaller than the window";
     const std::vector<int64_t> out = {in.n(), in.c(), w.out_h(in.h()), w.out_w(in.w())};
     if (spec.output.dims != out) return "output shape " + spec.output.str() + " does not match the pooling window";
-    if (spec.output.precision == Precision::INT8 && spec.op != Op::MaxPool && int64_t{w.kh} * w.kw > kMaxInt8AverageTaps)
-        return "INT8 average pooling takes at most " + std::to_string(kMaxInt8AverageTaps) + " taps per window";
     return "";
 }
 
@@ -106,7 +101,7 @@ inline float pool_point(const Geometry& g, const T* base, int64_t ys, int64_t xs
 // Registration of a pooling kernel class K (constructed from the NodeSpec) for one op, FP32 and INT8
 // (INT8 activations with the input's and the output's own quantisation).
 template <class K>
-PrimitiveImpl make_impl(const char* primitive, Op op) {
+PrimitiveImpl make_impl(const char* primitive, Op op, std::function<std::string(const NodeSpec&)> admits = pool_problem) {
     return {
         .primitive = primitive,
         .library = "",
@@ -114,7 +109,7 @@ PrimitiveImpl make_impl(const char* primitive, Op op) {
         .layouts = {Layout::NCHW, Layout::NHWC},
         .precisions = {Precision::FP32, Precision::INT8},
         .threaded = true,
-        .admits = pool_problem,
+        .admits = std::move(admits),
         .create = create_kernel<K>,
     };
 }
