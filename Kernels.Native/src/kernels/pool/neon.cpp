@@ -3,7 +3,7 @@
 // loads) wherever their windows lie inside the input; borders and other strides take the scalar reduction.
 // NHWC: channels are contiguous, so every output point reduces several vectors of channels per step.
 // One loop structure serves both precisions through a lane policy: FP32 takes 4 lanes per vector; INT8
-// takes 8 (max in int8, sums widened to int32, then requantised in float to the output's quantisation).
+// takes 8 (max in int8, sums in int16, then requantised in float to the output's quantisation).
 #include "../int8/quant.h"
 #include "dsx/neon.h"
 #include "pool.h"
