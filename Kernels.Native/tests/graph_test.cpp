@@ -180,6 +180,22 @@ TEST_F(GraphTest, Int8PlanStaysCloseToFp32) {
     EXPECT_LT(relative_l2(output_of(r), want), 0.1);
 }
 
+// Max pool, conv and global average pool in INT8: the pools read and write int8, so only the pool's own
+// input is quantised and the layers after it read their producer's int8 output as is.
+TEST_F(GraphTest, Int8PoolsKeepThePlanInInt8) {
+    const std::vector<float> want = output_of(measure(all("ref", wire::NCHW)));
+    wire::Plan plan;
+    (*plan.mutable_layers())["n6"] = choice("neon", wire::NCHW, wire::INT8);            // max pool
+    (*plan.mutable_layers())["n7"] = choice("int8_gemm_neon", wire::NCHW, wire::INT8);  // conv
+    (*plan.mutable_layers())["n8"] = choice("neon", wire::NCHW, wire::INT8);            // global average pool
+    wire::MeasureReply r = measure(plan);
+    EXPECT_LT(relative_l2(output_of(r), want), 0.1);
+    EXPECT_GT(r.layers(5).conversion().max_ms(), 0.0);  // n6 quantises its FP32 input
+    EXPECT_EQ(r.layers(6).conversion().max_ms(), 0.0);
+    EXPECT_EQ(r.layers(7).conversion().max_ms(), 0.0);
+    EXPECT_EQ(r.layers(7).choice().precision(), wire::INT8);
+}
+
 // The executor's own account of its design space must be exactly what it then accepts in a plan.
 TEST_F(GraphTest, DescribedChoicesAreAllAccepted) {
     wire::DescribeSpace ask;

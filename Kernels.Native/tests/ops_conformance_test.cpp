@@ -58,9 +58,9 @@ void random_epilogue(std::mt19937& rng, Problem& p) {
     }
 }
 
-Problem random_pool(std::mt19937& rng, Op op) {
+Problem random_pool(std::mt19937& rng, Op op, int max_w = 23) {
     const int64_t n = pick(rng, 1, 2), c = pick(rng, 1, 21);
-    int64_t h = pick(rng, 1, 17), w = pick(rng, 1, 23);
+    int64_t h = pick(rng, 1, 17), w = pick(rng, 1, max_w);
     if (op == Op::GlobalAveragePool) return make_problem(rng, op, {{n, c, h, w}}, {n, c, 1, 1});
     Window win;
     win.kh = pick(rng, 1, 4); win.kw = pick(rng, 1, 4);
@@ -469,6 +469,77 @@ TEST(OpsConcatInt8, NeonWithinAStepOfRefAndRefWithinQuantisationError) {
         }
     }
 }
+
+// A random pool whose input lies in a random range, so its zero point is seldom 0 (padding must never read
+// as a value) and its scale differs from the output's; rows up to 60 wide, so NCHW rows meet the vector path
+// of 8 int8 outputs (a stride-2 vector reads 16 elements) as well as the scalar borders.
+Problem random_int8_pool(std::mt19937& rng, Op op) {
+    Problem p = random_pool(rng, op, 60);
+    const float lo = pick_float(rng, -6.0f, 2.0f), hi = lo + pick_float(rng, 0.5f, 6.0f);
+    for (float& v : p.inputs[0]) v = lo + (v + 1.0f) / 2.0f * (hi - lo);
+    return p;
+}
+
+double quant_step(const std::vector<float>& v) {
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    return static_cast<double>(choose_quant(*lo, *hi).scale);
+}
+
+// INT8 pools in both layouts on random windows (kernel, stride, padding, dilation, count_include_pad):
+// `neon` within one output step of `ref` (it multiplies by s_in / (divisor * s_out) where `ref` divides
+// float sums), and `ref` within half an input step plus half an output step of the FP32 ref. A MaxPool
+// in its input's quantisation, as the executor calibrates it, is exact: both kernels give the int8 of the
+// FP32 maximum of the quantised input.
+class OpsPoolInt8 : public ::testing::TestWithParam<Op> {};
+
+TEST_P(OpsPoolInt8, NeonWithinAStepOfRefAndRefWithinQuantisationError) {
+    const Op op = GetParam();
+    std::mt19937 rng(3141 + static_cast<int>(op));
+    int compared = 0;
+    for (int attempt = 0; attempt < 1000 && compared < 60; ++attempt) {
+        const Problem p = random_int8_pool(rng, op);
+        const std::vector<float> want = run_ref(p);
+        // The output's quantisation comes from these values' range: the input's for a MaxPool on even attempts.
+        const bool in_quant = op == Op::MaxPool && attempt % 2 == 0;
+        const std::vector<float>& out_range = in_quant ? p.inputs[0] : want;
+        const Quant q_in = choose_quant(*std::min_element(p.inputs[0].begin(), p.inputs[0].end()), *std::max_element(p.inputs[0].begin(), p.inputs[0].end()));
+        const double out_step = quant_step(out_range), bound = quant_step(p.inputs[0]) / 2 + out_step / 2;
+        const int threads = 1 + attempt % 2;
+        for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
+            std::string why;
+            const std::vector<float> ref = run_primitive("ref", p, layout, Precision::INT8, threads, &why, &out_range);
+            ASSERT_FALSE(ref.empty()) << "ref refused: " << why << " on " << describe(p);
+            for (size_t i = 0; i < want.size(); ++i) {
+                if (in_quant) {
+                    ASSERT_EQ(ref[i], dequantize(quantize(want[i], q_in), q_in)) << "element " << i << " on " << describe(p);
+                }
+                ASSERT_LE(std::abs(static_cast<double>(ref[i]) - want[i]), bound * (1 + 1e-6) + 1e-6 * std::abs(want[i]))
+                    << "ref " << ref[i] << " fp32 " << want[i] << " element " << i << " on " << describe(p);
+            }
+            const std::vector<float> neon = run_primitive("neon", p, layout, Precision::INT8, threads, &why, &out_range);
+            if (neon.empty()) {
+                // Only averages over more taps than an int16 sum holds are left to ref.
+                ASSERT_NE(op, Op::MaxPool) << why;
+                ASSERT_NE(why.find("int16"), std::string::npos) << why;
+                continue;
+            }
+            compared += layout == Layout::NHWC;
+            for (size_t i = 0; i < want.size(); ++i) {
+                const std::string where = "element " + std::to_string(i) + " " + to_string(layout) + " threads=" + std::to_string(threads) + " on " + describe(p);
+                // Whole steps apart (0, 1, 2, ...); the margin is the dequantised floats' rounding.
+                if (in_quant) {
+                    ASSERT_EQ(neon[i], ref[i]) << where;
+                } else {
+                    ASSERT_LE(std::abs(static_cast<double>(neon[i]) - ref[i]), out_step * 1.001) << "neon " << neon[i] << " ref " << ref[i] << " " << where;
+                }
+            }
+        }
+    }
+    EXPECT_GE(compared, 60) << "neon admitted too few random INT8 " << to_string(op) << " shapes";
+}
+
+INSTANTIATE_TEST_SUITE_P(Primitives, OpsPoolInt8, ::testing::Values(Op::MaxPool, Op::AveragePool, Op::GlobalAveragePool),
+                         [](const ::testing::TestParamInfo<Op>& info) { return std::string(to_string(info.param)); });
 
 INSTANTIATE_TEST_SUITE_P(Xnnpack, OpsInt8Conformance, ::testing::Values(Op::Add, Op::GlobalAveragePool),
                          [](const ::testing::TestParamInfo<Op>& info) { return std::string(to_string(info.param)); });

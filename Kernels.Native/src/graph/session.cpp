@@ -211,8 +211,10 @@ const QuantTable& Session::calibration(LoadedModel& m) {
         });
     }
     auto quant = std::make_unique<QuantTable>();
+    // Views keep their input's bytes; a MaxPool keeps its input's quantisation, so its INT8 kernels take the
+    // maximum of the int8 values as they are (exact, as quantisation is monotonic) instead of requantising.
     for (const auto& node : model.nodes())
-        if (node.op == Op::Flatten || node.op == Op::Reshape) range[node.output] = range[node.inputs[0]];
+        if (node.op == Op::Flatten || node.op == Op::Reshape || node.op == Op::MaxPool) range[node.output] = range[node.inputs[0]];
     for (size_t v = 0; v < range.size(); ++v)
         if (range[v].first <= range[v].second) (*quant)[static_cast<int>(v)] = choose_quant(range[v].first, range[v].second);
     m.quant = std::move(quant);

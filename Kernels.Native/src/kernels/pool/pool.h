@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -71,31 +72,44 @@ inline Geometry geometry_of(const NodeSpec& spec) {
     return {window_of(spec), spec.op == Op::MaxPool, spec.count_include_pad, in.h(), in.w()};
 }
 
-// Output (oy, ox) of one channel whose element (y, x) sits at base[y * ys + x * xs].
-inline float pool_point(const Geometry& g, const float* base, int64_t ys, int64_t xs, int64_t oy, int64_t ox) {
+// Calls f(value) for every input element of output (oy, ox) inside the input, of one channel whose
+// element (y, x) sits at base[y * ys + x * xs].
+template <class T, class F>
+inline void for_each_tap(const Geometry& g, const T* base, int64_t ys, int64_t xs, int64_t oy, int64_t ox, const Axis& ay, const Axis& ax, F&& f) {
+    for (int ky = ay.in.begin; ky < ay.in.end; ++ky) {
+        const T* row = base + (oy * g.win.sh - g.win.pt + int64_t{ky} * g.win.dh) * ys;
+        for (int kx = ax.in.begin; kx < ax.in.end; ++kx) f(row[(ox * g.win.sw - g.win.pl + int64_t{kx} * g.win.dw) * xs]);
+    }
+}
+
+struct Identity {
+    float operator()(float v) const { return v; }
+};
+
+// Output (oy, ox) in real units, each element read through `load` (the reference dequantises INT8 there).
+template <class T, class Load = Identity>
+inline float pool_point(const Geometry& g, const T* base, int64_t ys, int64_t xs, int64_t oy, int64_t ox, Load load = {}) {
     const Axis ay = g.y(oy), ax = g.x(ox);
     float acc = g.max ? -std::numeric_limits<float>::infinity() : 0.0f;
-    for (int ky = ay.in.begin; ky < ay.in.end; ++ky) {
-        const float* row = base + (oy * g.win.sh - g.win.pt + int64_t{ky} * g.win.dh) * ys;
-        for (int kx = ax.in.begin; kx < ax.in.end; ++kx) {
-            const float v = row[(ox * g.win.sw - g.win.pl + int64_t{kx} * g.win.dw) * xs];
-            acc = g.max ? std::max(acc, v) : acc + v;
-        }
-    }
+    for_each_tap(g, base, ys, xs, oy, ox, ay, ax, [&](T v) {
+        const float f = load(v);
+        acc = g.max ? std::max(acc, f) : acc + f;
+    });
     return g.max ? acc : acc / static_cast<float>(ay.divisor * ax.divisor);
 }
 
-// Registration of a pooling kernel class K (constructed from the NodeSpec) for one op.
+// Registration of a pooling kernel class K (constructed from the NodeSpec) for one op, FP32 and INT8
+// (INT8 activations with the input's and the output's own quantisation).
 template <class K>
-PrimitiveImpl make_impl(const char* primitive, Op op) {
+PrimitiveImpl make_impl(const char* primitive, Op op, std::function<std::string(const NodeSpec&)> admits = pool_problem) {
     return {
         .primitive = primitive,
         .library = "",
         .op = op,
         .layouts = {Layout::NCHW, Layout::NHWC},
-        .precisions = {Precision::FP32},
+        .precisions = {Precision::FP32, Precision::INT8},
         .threaded = true,
-        .admits = pool_problem,
+        .admits = std::move(admits),
         .create = create_kernel<K>,
     };
 }
