@@ -191,11 +191,7 @@ public sealed class ExplorationClusterTests
     public async Task A_learner_answers_a_repeated_episode_as_before_and_learns_an_episode_once()
     {
         await using var cluster = await DsxTestCluster.StartAsync(localBoards: 0);
-        var json = await File.ReadAllTextAsync(Path.Combine(ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory)!, "bench", "tables", "tiny_cnn.json"));
-        await cluster.Client.GetGrain<IMeasurementStoreGrain>("local/t").CreateAsync(json);
-        var learner = cluster.Client.GetGrain<ILearnerGrain>("l");
-        await learner.InitializeAsync(new LearnerSpec("qlearning", 5, 50, "local/t", AllowInt8: true));
-        var local = StrategyFactory.Create("qlearning", MeasurementTable.Parse(json).Space, 5, 50);
+        var (learner, local) = await LearnerAsync(cluster);
 
         var first = await learner.ProposeAsync(1, 3, []);
         Assert.Equal(first, await learner.ProposeAsync(1, 3, []));
@@ -222,11 +218,7 @@ public sealed class ExplorationClusterTests
     public async Task A_learner_learns_what_comes_with_a_proposal_first_keeps_it_across_activations_and_learns_it_once()
     {
         await using var cluster = await DsxTestCluster.StartAsync(localBoards: 0);
-        var json = await File.ReadAllTextAsync(Path.Combine(ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory)!, "bench", "tables", "tiny_cnn.json"));
-        await cluster.Client.GetGrain<IMeasurementStoreGrain>("local/t").CreateAsync(json);
-        var learner = cluster.Client.GetGrain<ILearnerGrain>("l");
-        await learner.InitializeAsync(new LearnerSpec("qlearning", 5, 50, "local/t", AllowInt8: true));
-        var local = StrategyFactory.Create("qlearning", MeasurementTable.Parse(json).Space, 5, 50);
+        var (learner, local) = await LearnerAsync(cluster);
         var first = await learner.ProposeAsync(1, 4, []);
         local.Propose(4);
         EpisodeObservation Observation(int episode) =>
@@ -243,6 +235,16 @@ public sealed class ExplorationClusterTests
         var next = await learner.ProposeAsync(7, 1, [Observation(1), Observation(3)]);
         local.Observe([ToResult(Observation(3))]);
         Assert.Equal(local.Propose(1).Select(p => p.Choices.ToArray()), next);
+    }
+
+    /// <summary>A learner grain on tiny_cnn's recorded table, and the same strategy held locally to compare with.</summary>
+    private static async Task<(ILearnerGrain Grain, ISearchStrategy Local)> LearnerAsync(DsxTestCluster cluster)
+    {
+        var json = await File.ReadAllTextAsync(Path.Combine(ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory)!, "bench", "tables", "tiny_cnn.json"));
+        await cluster.Client.GetGrain<IMeasurementStoreGrain>("local/t").CreateAsync(json);
+        var learner = cluster.Client.GetGrain<ILearnerGrain>("l");
+        await learner.InitializeAsync(new LearnerSpec("qlearning", 5, 50, "local/t", AllowInt8: true));
+        return (learner, StrategyFactory.Create("qlearning", MeasurementTable.Parse(json).Space, 5, 50));
     }
 
     private static EpisodeResult ToResult(EpisodeObservation o) => new(new CandidatePlan(o.Plan), o.LayerCosts, o.TotalCost, o.FailedLayer);
