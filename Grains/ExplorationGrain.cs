@@ -192,10 +192,11 @@ public sealed partial class ExplorationGrain(
         // of the first start, so a resumed exploration searches the same space.
         var learnerSpec = await learner.InitializeAsync(
             new LearnerSpec(spec.Strategy, spec.Seed, spec.Episodes, storeKey, spec.AllowInt8, [.. table.FailingChoices()]));
+        var grainLearner = new GrainLearner(learner, spec.Strategy);
         var exploration = new Exploration(
             table,
             LearnerGrain.StrategySpace(table.Space, learnerSpec),
-            new GrainLearner(learner, spec.Strategy),
+            grainLearner,
             new FarmPlanMeasurer(GrainFactory, Id, spec, storeKey, table),
             ExplorationSpecCheck.Settings(spec, table, graph),
             state.State.Checkpoint is { } json ? ExplorationCheckpoint.FromJson(json) : null,
@@ -203,6 +204,8 @@ public sealed partial class ExplorationGrain(
         {
             CheckpointAsync = async (checkpoint, _) =>
             {
+                // The checkpoint leaves out the episodes observed before it: the learner must have them first.
+                await grainLearner.FlushAsync();
                 state.State.Checkpoint = checkpoint.ToJson();
                 ExplorationOutcome.ApplyProgress(state.State, checkpoint, _progress.Latest?.Best, table);
                 await SaveProgressAsync(checkpoint.History, checkpoint.EpisodeCosts ?? []);

@@ -24,8 +24,10 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         return state.State.Spec;
     }
 
-    public async Task<int[][]> ProposeAsync(int firstEpisode, int count)
+    public async Task<int[][]> ProposeAsync(int firstEpisode, int count, IReadOnlyList<EpisodeObservation> observed)
     {
+        ArgumentNullException.ThrowIfNull(observed);
+        var learned = await LearnAsync(observed);
         var kept = state.State.Proposed;
         // The exploration checkpoints the episodes it started before it asks for more: those below are never asked again.
         foreach (var episode in kept.Keys.Where(e => e < firstEpisode).ToList())
@@ -41,9 +43,11 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
             {
                 kept[episode] = [.. plan.Choices];
             }
+        }
 
-            state.State.Strategy = strategy.SaveState();
-            await state.WriteOrForgetAsync(DeactivateOnIdle);
+        if (learned || missing.Count > 0)
+        {
+            await SaveAsync();
         }
 
         return [.. Enumerable.Range(firstEpisode, count).Select(e => kept[e])];
@@ -52,11 +56,20 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
     public async Task ObserveAsync(IReadOnlyList<EpisodeObservation> results)
     {
         ArgumentNullException.ThrowIfNull(results);
+        if (await LearnAsync(results))
+        {
+            await SaveAsync();
+        }
+    }
+
+    /// <returns>Whether any episode was new to the strategy (its state changed and is not written yet).</returns>
+    private async Task<bool> LearnAsync(IReadOnlyList<EpisodeObservation> results)
+    {
         var s = state.State;
         var fresh = results.Where(r => r.Episode >= s.FirstUnobserved && !s.ObservedAbove.Contains(r.Episode)).ToList();
         if (fresh.Count == 0)
         {
-            return;
+            return false;
         }
 
         var strategy = await StrategyAsync();
@@ -67,7 +80,12 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
             s.FirstUnobserved++;
         }
 
-        s.Strategy = strategy.SaveState();
+        return true;
+    }
+
+    private async Task SaveAsync()
+    {
+        state.State.Strategy = (await StrategyAsync()).SaveState();
         await state.WriteOrForgetAsync(DeactivateOnIdle);
     }
 

@@ -170,20 +170,24 @@ def sample(silos, ids):
     }
 
 
-def timings(silos):
+def timings(silos, since=0.0):
+    """The measurements that started at or after `since` (the silo's log spans every point it ran)."""
     rows = []
     for silo in silos:
         if os.path.exists(silo.timing_log):
             with open(silo.timing_log) as f:
                 rows += [(r["board"], int(r["start_unix_ns"]) / 1e9, int(r["end_unix_ns"]) / 1e9) for r in csv.DictReader(f)]
-    return rows
+    return [r for r in rows if r[1] >= since]
 
 
-def wait_all_boards_measured(silos, boards, limit):
-    """The first measurement of a board starts its executor (a process start): wait until every board has measured once."""
+def wait_all_boards_measured(silos, boards, limit, since):
+    """
+    The first measurement of a board starts its executor (a process start) and loads the point's model: wait until every
+    board has measured once in this point (a board that measured only in an earlier point on the same silos has not).
+    """
     until = time.time() + limit
     while time.time() < until:
-        if len({b for b, _, _ in timings(silos)}) >= boards:
+        if len({b for b, _, _ in timings(silos, since)}) >= boards:
             return True
         time.sleep(2)
     return False
@@ -232,13 +236,17 @@ def model_copy(args, work, index):
 def run_point(args, silos, boards, count, tag, model):
     batch = max(1, math.ceil(2 * boards / count))
     prefix = f"{tag}-e{count}"
+    # Only this point's measurements count: the silos' timing logs span the earlier points at this board count, and a
+    # board's last measurement there paired with its first here read as one long wait (p99 free-to-next of 56-82 s on
+    # 256 boards, where a point takes longer than the warm-up to reach every board).
+    since = time.time()
     subprocess.run(
         ["dotnet", args.dsx, "explore", model, "--board-kind", args.kind, "--no-int8", "--episodes", str(args.episodes),
          "--batch", str(batch), "--count", str(count), "--id", prefix, "--final-rounds", "0", "--confirm-top", "0",
          "--gateway", silos[0].gateway],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ids = [prefix] if count == 1 else [f"{prefix}-{k}" for k in range(1, count + 1)]
-    warmed = wait_all_boards_measured(silos, boards, args.start_limit)
+    warmed = wait_all_boards_measured(silos, boards, args.start_limit, since)
     time.sleep(args.warmup)
     a = sample(silos, ids)
     time.sleep(args.window)
@@ -251,9 +259,9 @@ def run_point(args, silos, boards, count, tag, model):
     # A measurement is logged when it ends: one still running at the window's end would be missing from the busy time (a
     # board loses half a measurement on average, 15% of a 10 s window at 3 s each). Its rows carry the executor's clocks,
     # so they are read once the measurements in flight have ended (cancelling stops new ones, not those on a board).
-    longest = max((end - start for _, start, end in timings(silos)), default=0.0)
+    longest = max((end - start for _, start, end in timings(silos, since)), default=0.0)
     time.sleep(max(args.drain, 1.5 * longest))
-    utilisation, p50, p99, mean, measured = board_figures(timings(silos), boards, a["time"], b["time"])
+    utilisation, p50, p99, mean, measured = board_figures(timings(silos, since), boards, a["time"], b["time"])
     wall = b["time"] - a["time"]
     episodes = b["episodes"] - a["episodes"]
     point = {
@@ -290,6 +298,7 @@ def main():
     parser.add_argument("--start-limit", type=float, default=120)
     parser.add_argument("--episodes", type=int, default=100000)
     parser.add_argument("--output", required=True, help="JSON lines of the points")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (silo logs, timing logs) for a reading")
     args = parser.parse_args()
     with open(args.table) as f:
         args.kind = "replay:" + json.load(f)["board"]["kind"]
@@ -329,7 +338,10 @@ def main():
     finally:
         if postgres is not None:
             postgres.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"farm: kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The farm at scale with replay boards: bench/farm.md and bench/farm-*.png (see bench/farm.py for what is measured).
 # Knobs (environment): BOARDS="1 4 16 64 256" EXPLORATIONS="1 8 32" SILOS="1 2" WINDOW=10 (s measured per point)
-# WARMUP=3 (s) MODEL=tiny_cnn (a zoo model with a table in bench/tables) TIME_SCALE=50 (factor on its replayed measurement
-# times: tiny_cnn's few ms per run become about a second per measurement, a mid-size model's on a board). Two silos need
+# WARMUP=3 (s) MODEL=mobilenet_v2 (a zoo model with a table in bench/tables) TIME_SCALE=3 (factor on its replayed
+# measurement times: a mean mobilenet_v2 measurement, 1 + 5 runs of its sampled plans, takes about 5 s, a mid-size model's
+# on a board). The model's space must outlast a point: tiny_cnn's (9 layers) is measured whole in seconds by 64 boards, and
+# then the table answers every plan and the boards idle for want of work, not for the farm's overhead. Two silos need
 # PostgreSQL (initdb/pg_ctl; as root they run as the postgres user). About 30 min on a loaded 2-core machine.
 # REPORT_ONLY=1 renders bench/farm.md and the plots again from the points of the last run (bench/farm-points.jsonl).
 set -euo pipefail
@@ -14,8 +16,8 @@ else
   boards=${BOARDS:-1 4 16 64 256} explorations=${EXPLORATIONS:-1 8 32} silos=${SILOS:-1 2} window=${WINDOW:-10}
 fi
 warmup=${WARMUP:-3}
-scale=${TIME_SCALE:-50}
-model=${MODEL:-tiny_cnn}
+scale=${TIME_SCALE:-3}
+model=${MODEL:-mobilenet_v2}
 table=$root/bench/tables/$model.json
 dsx=$root/Cli/bin/Release/net10.0/dsx.dll
 out=${RESULTS:-$root/bench}
@@ -67,8 +69,8 @@ silo, the replay boards and everything else competed for two cores. Figures are 
   answers from \`bench/tables/$model.json\` (recorded on this machine's x86 board): each timed run's per-layer times
   are a recorded median times the entry's measured noise, and it sleeps for the drawn time of its warm-up and timed
   runs (1 + 5) times **$scale** (\`--replay-time-scale\`; a mean measurement took **$mean_ms ms**, about what a mid-size
-  model's measurement takes on a board; tiny_cnn keeps the silo's per-episode work small, so the farm is what is
-  measured). No compute. Their kind is
+  model's measurement takes on a board). No compute. The model's space must outlast a point (tiny_cnn's, used before
+  2026-12-01 03:00, was measured whole within seconds on 64 boards, after which the table answered every plan). Their kind is
   \`replay:local\`, so their measurements never join a real board kind's store.
 - Explorations: \`dsx explore MODEL.onnx --board-kind replay:local --no-int8 --count E --batch B\` (Q-learning, seed plans
   first, no confirmation or run-off), with **B = ceil(2 x boards / E)**: each exploration keeps B episodes out (a sliding
@@ -78,8 +80,10 @@ silo, the replay boards and everything else competed for two cores. Figures are 
   182 episodes/s at 0% utilisation with 16 boards and 32 explorations).
 - One silo: SQLite state. Two silos: one cluster on a throw-away PostgreSQL (\`dsx silo --cluster postgres://...\`), the
   boards registered by the first, board and exploration grains placed by Orleans on either.
-- Per point: start the explorations, wait until every board has measured once (the first measurement starts a board's
-  executor process), $warmup s warm-up, then a $window s window.
+- Per point: start the explorations, wait until every board has measured once in this point (the first measurement
+  loads the point's model on the board), $warmup s warm-up, then a $window s window. Only the point's own measurements
+  count (before 2026-12-01 03:00 a board's last measurement of the previous point on the same silos and its first of this
+  one could read as one long wait).
 
 ## Figures
 - episodes/s: the explorations' episode counters over the window (an episode the measurement store can answer is not

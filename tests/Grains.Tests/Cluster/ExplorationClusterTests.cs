@@ -191,31 +191,60 @@ public sealed class ExplorationClusterTests
     public async Task A_learner_answers_a_repeated_episode_as_before_and_learns_an_episode_once()
     {
         await using var cluster = await DsxTestCluster.StartAsync(localBoards: 0);
-        var json = await File.ReadAllTextAsync(Path.Combine(ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory)!, "bench", "tables", "tiny_cnn.json"));
-        await cluster.Client.GetGrain<IMeasurementStoreGrain>("local/t").CreateAsync(json);
-        var learner = cluster.Client.GetGrain<ILearnerGrain>("l");
-        await learner.InitializeAsync(new LearnerSpec("qlearning", 5, 50, "local/t", AllowInt8: true));
-        var local = StrategyFactory.Create("qlearning", MeasurementTable.Parse(json).Space, 5, 50);
+        var (learner, local) = await LearnerAsync(cluster);
 
-        var first = await learner.ProposeAsync(1, 3);
-        Assert.Equal(first, await learner.ProposeAsync(1, 3));
+        var first = await learner.ProposeAsync(1, 3, []);
+        Assert.Equal(first, await learner.ProposeAsync(1, 3, []));
         Assert.Equal(first, local.Propose(3).Select(p => p.Choices.ToArray()));
         EpisodeObservation Observation(int episode) =>
             new(first[episode - 1], [.. first[episode - 1].Select(c => 1.0 + c + episode)], first[episode - 1].Sum() + episode, null, episode);
 
         // Episode 2 comes back first, then 3 and (observed again after a crash) 2; episode 1 is still out.
         await learner.ObserveAsync([Observation(2)]);
-        var fourth = await learner.ProposeAsync(4, 1);
+        var fourth = await learner.ProposeAsync(4, 1, []);
         await learner.ObserveAsync([Observation(3), Observation(2)]);
-        Assert.Equal(fourth, await learner.ProposeAsync(4, 1));
+        Assert.Equal(fourth, await learner.ProposeAsync(4, 1, []));
         local.Observe([ToResult(Observation(2))]);
         Assert.Equal(fourth, local.Propose(1).Select(p => p.Choices.ToArray()));
         local.Observe([ToResult(Observation(3))]);
 
         // A resumed exploration that asks episodes 4 and 5 together gets episode 4's plan as before and a new one.
-        var next = await learner.ProposeAsync(4, 2);
+        var next = await learner.ProposeAsync(4, 2, []);
         Assert.Equal(fourth[0], next[0]);
         Assert.Equal(local.Propose(1).Select(p => p.Choices.ToArray()), next.Skip(1));
+    }
+
+    [ExecutorFact]
+    public async Task A_learner_learns_what_comes_with_a_proposal_first_keeps_it_across_activations_and_learns_it_once()
+    {
+        await using var cluster = await DsxTestCluster.StartAsync(localBoards: 0);
+        var (learner, local) = await LearnerAsync(cluster);
+        var first = await learner.ProposeAsync(1, 4, []);
+        local.Propose(4);
+        EpisodeObservation Observation(int episode) =>
+            new(first[episode - 1], [.. first[episode - 1].Select(c => 2.0 + c * episode)], first[episode - 1].Sum() * episode, null, episode);
+
+        // One turn: episodes 2 and 1 came back; the plans of 5 and 6 are asked with them, as a strategy that learned them first would propose.
+        var turn = await learner.ProposeAsync(5, 2, [Observation(2), Observation(1)]);
+        local.Observe([ToResult(Observation(2)), ToResult(Observation(1))]);
+        Assert.Equal(local.Propose(2).Select(p => p.Choices.ToArray()), turn);
+
+        // The grain's state kept what it learned with the proposal: a new activation, shown episode 1 again (a resumed
+        // exploration's replay) with episode 3, learns only episode 3 and then proposes what the strategy would.
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var next = await learner.ProposeAsync(7, 1, [Observation(1), Observation(3)]);
+        local.Observe([ToResult(Observation(3))]);
+        Assert.Equal(local.Propose(1).Select(p => p.Choices.ToArray()), next);
+    }
+
+    /// <summary>A learner grain on tiny_cnn's recorded table, and the same strategy held locally to compare with.</summary>
+    private static async Task<(ILearnerGrain Grain, ISearchStrategy Local)> LearnerAsync(DsxTestCluster cluster)
+    {
+        var json = await File.ReadAllTextAsync(Path.Combine(ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory)!, "bench", "tables", "tiny_cnn.json"));
+        await cluster.Client.GetGrain<IMeasurementStoreGrain>("local/t").CreateAsync(json);
+        var learner = cluster.Client.GetGrain<ILearnerGrain>("l");
+        await learner.InitializeAsync(new LearnerSpec("qlearning", 5, 50, "local/t", AllowInt8: true));
+        return (learner, StrategyFactory.Create("qlearning", MeasurementTable.Parse(json).Space, 5, 50));
     }
 
     private static EpisodeResult ToResult(EpisodeObservation o) => new(new CandidatePlan(o.Plan), o.LayerCosts, o.TotalCost, o.FailedLayer);
