@@ -110,6 +110,15 @@ TEST_F(OfflineRun, UsageErrorsExitTwo) {
     EXPECT_EQ(run("--help").status, 0);
 }
 
+// The executor re-runs itself with OpenMP's passive wait policy (main.cpp says why): read it back from the serving
+// process's environment while it waits on a FIFO for its first request.
+TEST(ExecutorProcess, RunsWithAPassiveOpenMpWaitPolicy) {
+    Result r = run_with_env("env -u OMP_WAIT_POLICY sh -c 'f=$(mktemp -u); mkfifo $f; \"$0\" --stdio <$f >/dev/null 2>&1 & pid=$!; exec 3>$f; "
+                            "for i in $(seq 100); do tr \"\\000\" \"\\n\" </proc/$pid/environ | grep -x \"OMP_WAIT_POLICY=.*\" && break; "
+                            "sleep 0.1; done; kill $pid; exec 3>&-; rm $f'", "");
+    EXPECT_NE(r.output.find("OMP_WAIT_POLICY=PASSIVE"), std::string::npos) << r.output;
+}
+
 #endif
 
 }  // namespace
