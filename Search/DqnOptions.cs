@@ -40,6 +40,12 @@ public sealed record DqnOptions
 
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>
+    /// Step size of the tabular residual on top of the network (<see cref="DqnStrategy"/>): tabular Q-learning's alpha,
+    /// <see cref="QLearningOptions.LearningRate"/>'s default (docs/search.md).
+    /// </summary>
+    public double ResidualLearningRate { get; init; } = 0.1;
+
     /// <summary>1: a plan's cost is the plain sum of its layers' costs, which is what the search minimises.</summary>
     public double Discount { get; init; } = 1.0;
 

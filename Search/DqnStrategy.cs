@@ -9,6 +9,14 @@ namespace Dsx.Search;
 /// <see cref="DqnFeatures"/> rather than a table, so what it learns carries to other layers, models and boards
 /// (<see cref="SaveWeights"/>, <see cref="DqnOptions.InitialWeightsPath"/>).
 /// <para>
+/// On top of the network sits a tabular residual: Q(s, a) = net(features(s, a)) + delta[layer, input formats, a].
+/// With discount 1, Q is the whole remaining cost of the network, and two choices at a layer differ by a fraction of
+/// a percent of it, finer than the MLP fits; the residual is updated by the same TD error as the network, at
+/// <see cref="DqnOptions.ResidualLearningRate"/>, so it corrects the network's Q to exact where episodes went, as
+/// tabular Q-learning would. The network carries what transfers; the residual belongs to this model and board: it is in
+/// the learner's state, not in the saved weights (bench/dqn-transfer.md).
+/// </para>
+/// <para>
 /// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget, optionally with the block
 /// moves and sticky exploration of <see cref="DqnOptions.Moves"/> (Q-learning's). Learning is DQN:
 /// a replay memory of single-layer transitions, a target network synced every few updates, Huber loss, Adam.
@@ -28,7 +36,7 @@ namespace Dsx.Search;
 /// </summary>
 public sealed class DqnStrategy : ISearchStrategy, IDisposable
 {
-    private const string StateFormat = "dsx-dqn-state/2";
+    private const string StateFormat = "dsx-dqn-state/3";
     private const string WeightsFormat = "dsx-dqn-weights/1";
 
     private readonly SearchSpace _space;
@@ -39,6 +47,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
     private readonly QNetwork _target;
     private readonly AdamOptimizer _optimizer;
     private readonly List<Transition> _replay = [];
+    private readonly Dictionary<(int Layer, string Inputs), double[]> _residual = [];
     private readonly Func<int, int[]> _allChoices;
     private int _replayNext;
     private long _episodesProposed;
@@ -172,6 +181,17 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
                 }
             }
 
+            writer.Write(_residual.Count);
+            foreach (var ((layer, inputs), delta) in _residual)
+            {
+                writer.Write(layer);
+                writer.Write(inputs);
+                foreach (var d in delta)
+                {
+                    writer.Write(d);
+                }
+            }
+
             _online.Write(writer);
             _target.Write(writer);
             _optimizer.Write(writer);
@@ -210,6 +230,21 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             }
 
             _replay.Add(new Transition(plan, layer, reward, terminal));
+        }
+
+        _residual.Clear();
+        var residuals = reader.ReadInt32();
+        for (var k = 0; k < residuals; k++)
+        {
+            var layer = reader.ReadInt32();
+            var inputs = reader.ReadString();
+            var delta = new double[_space.Layers[layer].Choices.Count];
+            for (var c = 0; c < delta.Length; c++)
+            {
+                delta[c] = reader.ReadDouble();
+            }
+
+            _residual[(layer, inputs)] = delta;
         }
 
         _online.Read(reader);
@@ -278,19 +313,38 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
 
         var targets = Targets(batch);
         var rows = new float[batch.Length * DqnFeatures.Width];
+        var keys = new (int Layer, string Inputs)[batch.Length];
+        var networkTargets = new float[batch.Length];
         for (var b = 0; b < batch.Length; b++)
         {
             _features.Write(batch[b].Layer, batch[b].Plan, batch[b].Plan[batch[b].Layer], rows, b * DqnFeatures.Width);
+            keys[b] = StateKey(batch[b].Layer, batch[b].Plan);
+            networkTargets[b] = (float)(targets[b] - Residual(keys[b], batch[b].Plan[batch[b].Layer]));
         }
 
+        float[] predicted;
         using (var scope = NewDisposeScope())
         {
             // Torch-owned (aligned) copies, not tensor(float[]): see QNetwork.Owned.
             var input = QNetwork.Owned(rows, batch.Length, DqnFeatures.Width);
-            var loss = nn.functional.huber_loss(_online.Forward(input), QNetwork.Owned(targets, batch.Length));
+            var q = _online.Forward(input);
+            predicted = q.detach().data<float>().ToArray();
+            // Both learn from one TD error, target - (net + delta): the network fits what the residual leaves. A network
+            // fitting the whole target alone drifts under a residual that lags it, and the greedy plan wanders.
+            var loss = nn.functional.huber_loss(q, QNetwork.Owned(networkTargets, batch.Length));
             _optimizer.ZeroGrad();
             loss.backward();
             _optimizer.Step();
+        }
+
+        for (var b = 0; b < batch.Length; b++)
+        {
+            if (!_residual.TryGetValue(keys[b], out var delta))
+            {
+                _residual[keys[b]] = delta = new double[_space.Layers[batch[b].Layer].Choices.Count];
+            }
+
+            delta[batch[b].Plan[batch[b].Layer]] += _options.ResidualLearningRate * (networkTargets[b] - predicted[b]);
         }
 
         _updates++;
@@ -300,7 +354,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         }
     }
 
-    /// <summary>r + discount * max over the next layer's choices of the target network's Q (r alone at the last layer).</summary>
+    /// <summary>r + discount * max over the next layer's choices of the target network's Q plus the residual (r alone at the last layer).</summary>
     private float[] Targets(Transition[] batch)
     {
         var segments = batch.Select(t => t.Terminal ? 0 : _space.Layers[t.Layer + 1].Choices.Count).ToArray();
@@ -320,10 +374,11 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         offset = 0;
         for (var b = 0; b < batch.Length; b++)
         {
-            var next = 0f;
+            var next = 0.0;
             if (segments[b] > 0)
             {
-                next = q.AsSpan(offset, segments[b]).ToArray().Max();
+                var key = StateKey(batch[b].Layer + 1, batch[b].Plan);
+                next = Enumerable.Range(0, segments[b]).Max(c => q[offset + c] + Residual(key, c));
                 offset += segments[b];
             }
 
@@ -333,20 +388,36 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         return targets;
     }
 
+    /// <summary>Q of every choice at <paramref name="layer"/> under <paramref name="choices"/>' earlier choices: the online network plus the residual.</summary>
     private float[] QValues(int layer, int[] choices, Dictionary<(int, string), float[]> cache)
     {
-        var inputs = string.Join(',', _space.Layers[layer].Inputs.Select(p => p == SearchLayer.GraphInput ? TensorFormat.Plain : _space.Layers[p].Choices[choices[p]].Format));
-        var key = (layer, inputs);
+        var key = StateKey(layer, choices);
         if (!cache.TryGetValue(key, out var q))
         {
             var n = _space.Layers[layer].Choices.Count;
             var rows = new float[n * DqnFeatures.Width];
             _features.WriteAllChoices(layer, choices, rows, 0);
-            cache[key] = q = _online.Evaluate(rows, n);
+            q = _online.Evaluate(rows, n);
+            if (_residual.TryGetValue(key, out var delta))
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    q[c] = (float)(q[c] + delta[c]);
+                }
+            }
+
+            cache[key] = q;
         }
 
         return q;
     }
+
+    /// <summary>The residual's (and the proposal cache's) key of <paramref name="layer"/>: the formats its inputs arrive in under <paramref name="plan"/>.</summary>
+    private (int Layer, string Inputs) StateKey(int layer, int[] plan) =>
+        (layer, string.Join(',', _space.Layers[layer].Inputs.Select(p => p == SearchLayer.GraphInput ? TensorFormat.Plain : _space.Layers[p].Choices[plan[p]].Format)));
+
+    private double Residual((int Layer, string Inputs) key, int choice) =>
+        _residual.TryGetValue(key, out var delta) ? delta[choice] : 0;
 
     // Ties go to the first candidate, so equal networks make equal proposals.
     private static int ArgMax(float[] values, int[] candidates)

@@ -10,7 +10,8 @@ namespace Dsx.Search.Tests;
 /// Does a DQN trained on one model reach within 1 % (and 2 %, 5 %) of the optimum on another in fewer episodes than
 /// one trained from scratch? Both models are replayed noise-free through the additive model of their recorded tables; the
 /// optimum is <see cref="ExactDp"/>'s. Skipped unless DSX_BENCH_TABLES is set; see bench/dqn-transfer.md.
-/// Options: DSX_BENCH_SOURCE (default mobilenet_v1), DSX_BENCH_TARGET (mobilenet_v2), DSX_BENCH_SEEDS (5),
+/// Options: DSX_BENCH_SOURCE (default mobilenet_v1), DSX_BENCH_TARGET (mobilenet_v2), DSX_BENCH_SEEDS (5), DSX_BENCH_FIRST_SEED (1: seeds
+/// run from it, so more seeds can be added to a run in another process),
 /// DSX_BENCH_EPISODES (budget per run on the target, 600), DSX_BENCH_TRAIN_EPISODES (on the source, 600), DSX_BENCH_LEARNING_RATE (Adam's, 0.001),
 /// DSX_BENCH_EPSILON_END (the DQN's epsilon floor, 0.02), DSX_BENCH_MOVES (1: the DQN explores with Q-learning's block
 /// moves and sticky exploration, <see cref="ExplorationMoves"/>; default 0), DSX_BENCH_AROUND_BEST (1: the DQN's block
@@ -35,6 +36,7 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var sourceName = Setting("DSX_BENCH_SOURCE", "mobilenet_v1");
         var targetName = Setting("DSX_BENCH_TARGET", "mobilenet_v2");
         var seeds = int.Parse(Setting("DSX_BENCH_SEEDS", "5"), CultureInfo.InvariantCulture);
+        var firstSeed = int.Parse(Setting("DSX_BENCH_FIRST_SEED", "1"), CultureInfo.InvariantCulture);
         var budget = int.Parse(Setting("DSX_BENCH_EPISODES", "600"), CultureInfo.InvariantCulture);
         var trainEpisodes = int.Parse(Setting("DSX_BENCH_TRAIN_EPISODES", "600"), CultureInfo.InvariantCulture);
         var learningRate = double.Parse(Setting("DSX_BENCH_LEARNING_RATE", "0.001"), CultureInfo.InvariantCulture);
@@ -48,7 +50,7 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var target = new AdditiveCostModel(targetTable);
         var optimum = new ExactDp(target.Table).Solve(target.Objective).Cost;
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"DQN: {UpdatesPerEpisode} updates per episode, learning rate {learningRate}, epsilon floor {epsilonEnd}, exploration moves {moves}, block moves around the best plan: {aroundBest}, other options default; {seeds} seeds");
+        report.AppendLine(CultureInfo.InvariantCulture, $"DQN: {UpdatesPerEpisode} updates per episode, learning rate {learningRate}, epsilon floor {epsilonEnd}, exploration moves {moves}, block moves around the best plan: {aroundBest}, other options default; seeds {firstSeed}-{firstSeed + seeds - 1}");
         report.AppendLine(CultureInfo.InvariantCulture, $"source {sourceName}: {source.Space.Layers.Count} layers, optimum {new ExactDp(source.Table).Solve(source.Objective).Cost:F3} ms; target {targetName}: {target.Space.Layers.Count} layers, 10^{target.Space.Log10Size:F1} plans, optimum {optimum:F3} ms");
 
         var weights = Path.Combine(Path.GetTempPath(), $"dsx-dqn-{sourceName}-{Environment.ProcessId}.weights");
@@ -77,7 +79,7 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         foreach (var (name, create) in runs)
         {
             var results = new List<Outcome>();
-            for (var s = 1; s <= seeds; s++)
+            for (var s = firstSeed; s < firstSeed + seeds; s++)
             {
                 var strategy = create((ulong)s);
                 using var _ = strategy as IDisposable;
