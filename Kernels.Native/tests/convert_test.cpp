@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "dsx/convert.h"
@@ -75,6 +76,22 @@ TEST(Convert, FastMatchesReferenceBitExactly) {
                             ASSERT_EQ(want, got) << from.str() << " -> " << to.str() << " threads " << threads;
                         }
     }
+}
+
+// Found by the frame fuzzer: NaN weights reached the FP32 -> INT8 conversion, whose float-to-int cast of NaN was
+// undefined (UBSan in the sanitize and fuzz builds). Both conversions must saturate it to the same defined value.
+TEST(Convert, QuantisingNaNSaturatesInsteadOfUndefinedBehaviour) {
+    const Quant q{0.05f, 7};
+    const TensorDesc from = desc({1, 8, 3, 5}, Layout::NCHW, Precision::FP32, q), to = desc({1, 8, 3, 5}, Layout::NHWC, Precision::INT8, q);
+    std::vector<float> src(static_cast<size_t>(from.bytes() / sizeof(float)), std::numeric_limits<float>::quiet_NaN());
+    src[1] = 1.0f;
+    std::vector<int8_t> want(src.size()), got(src.size());
+    convert_ref(from, src.data(), to, want.data(), ThreadPool::shared(), 1);
+    convert(from, src.data(), to, got.data(), ThreadPool::shared(), 2);
+    EXPECT_EQ(want, got);
+    EXPECT_EQ(got[0], -128);
+    EXPECT_EQ(quantize(std::numeric_limits<float>::quiet_NaN(), q), -128);
+    EXPECT_EQ(quantize(1.0f, q), 27);
 }
 
 TEST(Convert, RejectsDifferentShapes) {

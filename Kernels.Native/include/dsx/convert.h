@@ -9,10 +9,15 @@
 
 namespace dsx {
 
-inline int8_t quantize(float x, const Quant& q) {
-    float v = std::nearbyint(x / q.scale) + static_cast<float>(q.zero_point);
-    return static_cast<int8_t>(std::clamp(v, -128.0f, 127.0f));
+// Saturates a rounded value to int8. NaN (from NaN data) maps to -128: converting NaN to an integer is undefined.
+// Written as comparisons, not std::clamp (which passes NaN through), so loops still vectorise to max/min.
+inline int8_t saturate_int8(float v) {
+    v = v > -128.0f ? v : -128.0f;
+    v = v < 127.0f ? v : 127.0f;
+    return static_cast<int8_t>(static_cast<int32_t>(v));
 }
+
+inline int8_t quantize(float x, const Quant& q) { return saturate_int8(std::nearbyint(x / q.scale) + static_cast<float>(q.zero_point)); }
 
 inline float dequantize(int8_t v, const Quant& q) { return q.scale * static_cast<float>(v - q.zero_point); }
 

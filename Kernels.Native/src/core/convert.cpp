@@ -103,8 +103,7 @@ struct Quantise {
     float scale, zero_point;
     explicit Quantise(const Quant& q) : scale(q.scale), zero_point(static_cast<float>(q.zero_point)) {}
     int8_t operator()(float x) const {
-        float v = round_even(x / scale) + zero_point;
-        return static_cast<int8_t>(static_cast<int32_t>(std::clamp(v, -128.0f, 127.0f)));
+        return saturate_int8(round_even(x / scale) + zero_point);
     }
 };
 
