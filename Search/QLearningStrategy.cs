@@ -56,12 +56,19 @@ public sealed class QLearningStrategy : ISearchStrategy
     public IReadOnlyList<CandidatePlan> Propose(int count)
     {
         var plans = new List<CandidatePlan>(count);
+        // Nothing is learned while proposing, so the incumbent is the same for the whole batch: found once, not per plan.
+        int[]? incumbent = null;
         for (var n = 0; n < count; n++)
         {
             var episode = _proposed++;
             var epsilon = _options.Epsilon(episode, _budget);
-            var incumbent = _options.Tail(episode, _budget) ? Incumbent() : null;
-            plans.Add(new CandidatePlan(_moves.Walk(_space, _random, epsilon, Allowed, (i, chosen, candidates) => Greedy(i, StateKey(i, chosen), candidates), incumbent)));
+            var tail = _options.Tail(episode, _budget);
+            if (tail)
+            {
+                incumbent ??= Incumbent();
+            }
+
+            plans.Add(new CandidatePlan(_moves.Walk(_space, _random, epsilon, Allowed, (i, chosen, candidates) => Greedy(i, StateKey(i, chosen), candidates), tail ? incumbent : null)));
         }
 
         return plans;
