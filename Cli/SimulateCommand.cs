@@ -52,7 +52,11 @@ internal static class SimulateCommand
             Description = "latency, memory, weighted:MS_PER_MIB or latency-cap:SIZE.",
             DefaultValueFactory = _ => "latency",
         };
-        var batch = new Option<int>("--batch") { Description = "Plans proposed before their results are observed.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Plans out at once, each on a board of its own, as an exploration's --batch: the learner sees each result as its board finishes and proposes the next plan then.",
+            DefaultValueFactory = _ => 1,
+        };
         var noise = new Option<string>("--noise")
         {
             Description = "'measured': replay each entry's recorded spread; 'none': every quantity is its estimate, so observed and true costs agree.",

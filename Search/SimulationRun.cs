@@ -1,8 +1,11 @@
 namespace Dsx.Search;
 
 /// <summary>
-/// Drives a strategy against a <see cref="TableSimulator"/> in batches and records, after every episode, which plan the
-/// search would pick and what that plan truly costs. The pick is made as <see cref="Exploration"/> makes it: among the
+/// Drives a strategy against a <see cref="TableSimulator"/> as <see cref="Exploration"/> drives it against a farm, and
+/// records, after every episode, which plan the search would pick and what that plan truly costs. Up to
+/// <c>batch</c> plans are out at once, each on a board of its own (a sliding window): the plan whose board finishes
+/// first (at its drawn board time) is observed on its own, and the strategy proposes the next one then; a plan proposed
+/// before is a table answer and comes back at once. A batch of 1 observes each plan before proposing again. The pick is made as <see cref="Exploration"/> makes it: among the
 /// plans measured so far, the one the observations predict cheapest, where a layer's cost under a choice and its inputs'
 /// formats is the mean of every episode that observed it. Judging plans by their own single (noisy) measurement instead
 /// would crown lucky draws; pooling per layer is what the real loop's table and confirmation do.
@@ -29,52 +32,61 @@ public static class SimulationRun
         var bestTrueCost = double.NaN;
         var done = 0;
         var nextPick = 1;
+        // In flight: results ordered by when their board finishes (ties in the order proposed); the clock is board time
+        // on the farm, so a plan started when another came back finishes its own run later.
+        var inFlight = new PriorityQueue<(EpisodeResult Result, double Ms), (double Finish, int Order)>();
+        var proposed = new HashSet<CandidatePlan>();
+        var clock = 0.0;
+        var order = 0;
         while (done < episodes)
         {
-            var measured = strategy.Propose(Math.Min(batch, episodes - done)).Select(simulator.MeasureTimed).ToList();
-            strategy.Observe([.. measured.Select(m => m.Result)]);
-            foreach (var (result, ms) in measured)
+            var free = Math.Min(batch - inFlight.Count, episodes - done - inFlight.Count);
+            foreach (var plan in free > 0 ? strategy.Propose(free) : [])
             {
-                if (!plans.ContainsKey(result.Plan))
-                {
-                    spent += ms;
-                }
-
-                if (!result.Failed)
-                {
-                    var keys = new (int, int, long)[result.Plan.Count];
-                    for (var i = 0; i < keys.Length; i++)
-                    {
-                        var from = 0L;
-                        foreach (var format in space.InputFormats(result.Plan, i))
-                        {
-                            from = (from * formats.Count) + formats[format];
-                        }
-
-                        keys[i] = (i, result.Plan[i], from);
-                        var (sum, count) = entries.GetValueOrDefault(keys[i]);
-                        entries[keys[i]] = (sum + result.LayerCosts[i], count + 1);
-                    }
-
-                    plans.TryAdd(result.Plan, (keys, result.TotalCost - result.LayerCosts.Sum()));
-                }
-
-                done++;
-                // Re-picking costs a pass over every measured plan: do it at log-spaced episodes (and the last), carry it between.
-                if (done >= nextPick || done == episodes)
-                {
-                    var now = plans.Count == 0 ? null : plans.MinBy(p => p.Value.Penalty + p.Value.Keys.Sum(k => entries[k].Sum / entries[k].Count)).Key;
-                    if (now is not null && !now.Equals(best))
-                    {
-                        (best, bestTrueCost) = (now, simulator.Truth.Predict(now).Cost);
-                    }
-
-                    nextPick = Math.Max(done + 1, (int)(done * 1.02));
-                }
-
-                picked[done - 1] = bestTrueCost;
-                boardMs[done - 1] = spent;
+                var (measured, ms) = simulator.MeasureTimed(plan);
+                var boardRun = proposed.Add(plan) ? ms : 0;
+                inFlight.Enqueue((measured, boardRun), (clock + boardRun, order++));
             }
+
+            inFlight.TryDequeue(out var back, out var at);
+            clock = at.Finish;
+            var result = back.Result;
+            strategy.Observe([result]);
+            spent += back.Ms;
+            if (!result.Failed)
+            {
+                var keys = new (int, int, long)[result.Plan.Count];
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    var from = 0L;
+                    foreach (var format in space.InputFormats(result.Plan, i))
+                    {
+                        from = (from * formats.Count) + formats[format];
+                    }
+
+                    keys[i] = (i, result.Plan[i], from);
+                    var (sum, count) = entries.GetValueOrDefault(keys[i]);
+                    entries[keys[i]] = (sum + result.LayerCosts[i], count + 1);
+                }
+
+                plans.TryAdd(result.Plan, (keys, result.TotalCost - result.LayerCosts.Sum()));
+            }
+
+            done++;
+            // Re-picking costs a pass over every measured plan: do it at log-spaced episodes (and the last), carry it between.
+            if (done >= nextPick || done == episodes)
+            {
+                var now = plans.Count == 0 ? null : plans.MinBy(p => p.Value.Penalty + p.Value.Keys.Sum(k => entries[k].Sum / entries[k].Count)).Key;
+                if (now is not null && !now.Equals(best))
+                {
+                    (best, bestTrueCost) = (now, simulator.Truth.Predict(now).Cost);
+                }
+
+                nextPick = Math.Max(done + 1, (int)(done * 1.02));
+            }
+
+            picked[done - 1] = bestTrueCost;
+            boardMs[done - 1] = spent;
         }
 
         // Between re-picks the pick is the last one made: fill forward.

@@ -1,3 +1,5 @@
+using Dsx.Wire;
+
 namespace Dsx.Search.Tests;
 
 public sealed class TableSimulatorTests
@@ -93,6 +95,34 @@ public sealed class TableSimulatorTests
         Assert.Null(new SimulationTrace("test", [100, 102], null, [0, 1]).EpisodesToReach(100, 0.01));
     }
 
+    [Fact]
+    public void Plans_come_back_as_their_boards_finish_and_each_free_board_gets_the_next_plan()
+    {
+        // One layer, four choices: one slow (10 ms) and three fast (1, 1.5, 2 ms) plans.
+        var choices = Enumerable.Range(0, 4).Select(c => new LayerChoice($"p{c}", Layout.Nchw, Precision.Fp32, 1)).ToList();
+        var space = new SearchSpace("window", [new SearchLayer(0, "l0", OpType.Conv, 1e6, [1, 4, 4, 4], [SearchLayer.GraphInput], [64], true, choices)]);
+        var table = new MeasurementTable(space, new BoardDescription("test", "x86", false, "0", 1));
+        double[] ms = [10, 1, 1.5, 2];
+        for (var c = 0; c < ms.Length; c++)
+        {
+            var stat = new TimingStat();
+            stat.Add(ms[c], ms[c], ms[c], 0);
+            table.SetCompute(0, c, stat);
+            table.SetMemory(0, c, new LayerMemory(1, 1, 1));
+        }
+
+        var (slow, fast, faster, fastest) = (new CandidatePlan([0]), new CandidatePlan([1]), new CandidatePlan([2]), new CandidatePlan([3]));
+        var strategy = new ListStrategy([slow, fast, faster, fastest]);
+        var simulator = new TableSimulator(table, Objective.Latency, 1, measuredNoise: false);
+
+        SimulationRun.Execute(strategy, simulator, 4, batch: 2);
+
+        // Two boards: the slow plan holds one while the other runs the three fast ones in turn (1 + 1.5 + 2 < 10 ms),
+        // each proposed when the previous came back.
+        Assert.Equal([2, 1, 1], strategy.Asked);
+        Assert.Equal([fast, faster, fastest, slow], strategy.Seen);
+    }
+
     private sealed class RepeatingStrategy(CandidatePlan plan) : ISearchStrategy
     {
         public string Name => "repeat";
@@ -102,6 +132,29 @@ public sealed class TableSimulatorTests
         public void Observe(IReadOnlyList<EpisodeResult> results)
         {
         }
+
+        public byte[] SaveState() => [];
+
+        public void RestoreState(byte[] state)
+        {
+        }
+    }
+
+    private sealed class ListStrategy(IReadOnlyList<CandidatePlan> plans) : ISearchStrategy
+    {
+        public List<int> Asked { get; } = [];
+
+        public List<CandidatePlan> Seen { get; } = [];
+
+        public string Name => "list";
+
+        public IReadOnlyList<CandidatePlan> Propose(int count)
+        {
+            Asked.Add(count);
+            return [.. plans.Skip(Asked.Sum() - count).Take(count)];
+        }
+
+        public void Observe(IReadOnlyList<EpisodeResult> results) => Seen.AddRange(results.Select(r => r.Plan));
 
         public byte[] SaveState() => [];
 
