@@ -2,18 +2,16 @@
 // INT8, and INT8 Add and GlobalAveragePool (so a quantised residual block and the head stay INT8). INT8 conv uses per-output-channel symmetric weight scales (qc8); INT8 FC only exists per-tensor
 // (qs8). Activations carry the per-tensor scale/zero point of their TensorDesc. Operators (with their
 // packed weights) are created once; pointers are bound by setup on every run since buffers may move.
-#include <pthreadpool.h>
 #include <xnnpack.h>
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <mutex>
 
 #include "dsx/conv.h"
 #include "dsx/convert.h"
 #include "dsx/error.h"
 #include "../../kernels/eltwise/eltwise.h"
+#include "pthreadpool_shim.h"
 
 namespace dsx {
 namespace {
@@ -27,21 +25,6 @@ void check(xnn_status status, const NodeSpec& spec, const char* what) {
     if (status != xnn_status_success)
         throw Error(ErrorCode::Internal, std::string("XNNPACK ") + what + " failed with status " + std::to_string(status), spec.name,
                     "xnnpack");
-}
-
-// One pthreadpool per thread count, shared by every XNNPACK kernel (layers run one after another, and
-// pthreadpool serialises concurrent jobs); nullptr runs on the caller's thread.
-pthreadpool_t threadpool_for(int threads) {
-    if (threads <= 1) return nullptr;
-    struct Destroy {
-        void operator()(pthreadpool_t p) const { pthreadpool_destroy(p); }
-    };
-    static std::mutex mutex;
-    static std::map<int, std::unique_ptr<pthreadpool, Destroy>> pools;
-    std::lock_guard<std::mutex> lock(mutex);
-    auto& pool = pools[threads];
-    if (!pool) pool.reset(pthreadpool_create(static_cast<size_t>(threads)));
-    return pool.get();
 }
 
 struct DeleteOperator {
@@ -119,7 +102,9 @@ public:
     size_t weight_bytes() const override { return weight_bytes_; }
 
     void run(const KernelArgs& args) override {
-        pthreadpool_t pool = threadpool_for(args.threads);
+        // Null runs on the caller's thread (pthreadpool's convention), as a one-thread layer should.
+        pthreadpool shared{args.pool, args.threads};
+        pthreadpool_t pool = args.threads > 1 && args.pool != nullptr ? &shared : nullptr;
         check(setup_(op_.get(), args, pool), spec_, "setup");
         check(xnn_run_operator(op_.get(), pool), spec_, "run");
     }
