@@ -209,7 +209,10 @@ def board_figures(rows, boards, t0, t1):
     p99 = gaps[min(len(gaps) - 1, math.ceil(0.99 * len(gaps)) - 1)] if gaps else float("nan")
     p50 = gaps[len(gaps) // 2] if gaps else float("nan")
     mean = sum(durations) / len(durations) if durations else float("nan")
-    return busy / (boards * (t1 - t0)), p50, p99, mean, len(durations)
+    # Where the idle time went: the least busy board (one never leased in the window reads 0) and the longest wait.
+    per_board = [sum(max(0.0, min(end, t1) - max(start, t0)) for start, end in runs) / (t1 - t0) for runs in by_board.values()]
+    least = min(per_board + [0.0] * (boards - len(per_board)), default=float("nan"))
+    return busy / (boards * (t1 - t0)), p50, p99, mean, len(durations), least, (gaps[-1] if gaps else float("nan"))
 
 
 def model_copy(args, work, index):
@@ -261,7 +264,7 @@ def run_point(args, silos, boards, count, tag, model):
     # so they are read once the measurements in flight have ended (cancelling stops new ones, not those on a board).
     longest = max((end - start for _, start, end in timings(silos, since)), default=0.0)
     time.sleep(max(args.drain, 1.5 * longest))
-    utilisation, p50, p99, mean, measured = board_figures(timings(silos, since), boards, a["time"], b["time"])
+    utilisation, p50, p99, mean, measured, least, longest_gap = board_figures(timings(silos, since), boards, a["time"], b["time"])
     wall = b["time"] - a["time"]
     episodes = b["episodes"] - a["episodes"]
     point = {
@@ -272,7 +275,8 @@ def run_point(args, silos, boards, count, tag, model):
         "utilisation": utilisation, "ideal_measurements_per_s": boards / mean if mean == mean else float("nan"),
         "silo_cpu_s": b["silo_cpu"] - a["silo_cpu"], "board_cpu_s": b["board_cpu"] - a["board_cpu"],
         "silo_cpu_ms_per_episode": 1000 * (b["silo_cpu"] - a["silo_cpu"]) / episodes if episodes else float("nan"),
-        "free_to_next_p50_ms": 1000 * p50, "free_to_next_p99_ms": 1000 * p99,
+        "free_to_next_p50_ms": 1000 * p50, "free_to_next_p99_ms": 1000 * p99, "free_to_next_max_ms": 1000 * longest_gap,
+        "least_busy_board_utilisation": least, "window_start_unix": a["time"],
         "all_boards_started": warmed, "failed_explorations": b["failed"],
         "load_average": os.getloadavg()[0],
     }
