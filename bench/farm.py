@@ -261,9 +261,13 @@ def run_point(args, silos, boards, count, tag, model):
             pass
     # A measurement is logged when it ends: one still running at the window's end would be missing from the busy time (a
     # board loses half a measurement on average, 15% of a 10 s window at 3 s each). Its rows carry the executor's clocks,
-    # so they are read once the measurements in flight have ended (cancelling stops new ones, not those on a board).
-    longest = max((end - start for _, start, end in timings(silos, since)), default=0.0)
-    time.sleep(max(args.drain, 1.5 * longest))
+    # so they are read once the measurements in flight have ended (cancelling stops new ones, not those on a board): once
+    # no board is busy. (Waiting 1.5 times the longest measurement seen was not enough: one plan of mobilenet_v2 takes 20 s
+    # where most take 1-5, and 4 boards read 34% busy for the measurements that had not ended.)
+    time.sleep(args.drain)
+    until = time.time() + args.drain_limit
+    while time.time() < until and any(b["state"] == "Busy" for b in get_json(silos[0].api + "/boards")):
+        time.sleep(1)
     utilisation, p50, p99, mean, measured, least, longest_gap = board_figures(timings(silos, since), boards, a["time"], b["time"])
     wall = b["time"] - a["time"]
     episodes = b["episodes"] - a["episodes"]
@@ -299,6 +303,7 @@ def main():
     parser.add_argument("--window", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=6)
     parser.add_argument("--drain", type=float, default=3)
+    parser.add_argument("--drain-limit", type=float, default=120, help="longest wait after a window for the boards' measurements to end")
     parser.add_argument("--start-limit", type=float, default=120)
     parser.add_argument("--episodes", type=int, default=100000)
     parser.add_argument("--output", required=True, help="JSON lines of the points")
