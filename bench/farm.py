@@ -170,6 +170,21 @@ def sample(silos, ids):
     }
 
 
+def beside(silos):
+    """
+    What else used the CPU (the machine is shared): other processes that used over 20% of a core over their life so far
+    (ps's figure), with their nice value and the start of their command line.
+    """
+    ours = {s.process.pid for s in silos} | {os.getpid()}
+    ps = subprocess.run(["ps", "-eo", "pid=,ppid=,ni=,pcpu=,args="], capture_output=True, text=True).stdout.splitlines()
+    found = []
+    for line in ps:
+        pid, ppid, nice, cpu, command = line.split(None, 4)
+        if int(pid) not in ours and int(ppid) not in ours and float(cpu) >= 20 and not command.startswith("ps "):
+            found.append(f"{command.strip()[:80]} (nice {nice}, {float(cpu):.0f}%)")
+    return found
+
+
 def timings(silos, since=0.0):
     """The measurements that started at or after `since` (the silo's log spans every point it ran)."""
     rows = []
@@ -282,7 +297,7 @@ def run_point(args, silos, boards, count, tag, model):
         "free_to_next_p50_ms": 1000 * p50, "free_to_next_p99_ms": 1000 * p99, "free_to_next_max_ms": 1000 * longest_gap,
         "least_busy_board_utilisation": least, "window_start_unix": a["time"],
         "all_boards_started": warmed, "failed_explorations": b["failed"],
-        "load_average": os.getloadavg()[0],
+        "load_average": os.getloadavg()[0], "beside": beside(silos),
     }
     print(f"farm: silos {len(silos)} boards {boards:3} explorations {count:2} (batch {batch:3}): "
           f"{point['episodes_per_s']:.1f} episodes/s, utilisation {100 * utilisation:.0f}%, "
