@@ -17,4 +17,11 @@ public sealed record ExecutorOptions(
     /// greet (a wedged ssh, a wrapper that swallows its input) must fail fast, not hold its board grain for ten minutes.
     /// </summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Set only for a listening executor that keeps a model for all its connections (the replay boards' host): models are
+    /// asked for by hash first, and a graph is sent once per host rather than once per board. Null (a real executor): a
+    /// model's graph goes with its first load on each connection.
+    /// </summary>
+    public SharedModelLoads? SharedModels { get; init; }
 }

@@ -233,6 +233,11 @@ public sealed class ExecutorProcess : IAsyncDisposable
     public async Task<LoadModelReply> LoadModelAsync(Graph graph, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(graph);
+        if (_options.SharedModels is { } shared && Launch.Remote is { } remote)
+        {
+            return await LoadSharedModelAsync(graph, shared, remote.ToString(), cancellationToken);
+        }
+
         var hash = ModelHash.Of(graph);
         var load = new LoadModel { Hash = hash };
         if (!_loadedModelHashes.Contains(hash))
@@ -242,6 +247,28 @@ public sealed class ExecutorProcess : IAsyncDisposable
 
         var operation = $"LoadModel of '{graph.Name}' ({ShortHash(hash)})";
         var reply = (await RoundTripAsync(new Request { LoadModel = load }, Response.BodyOneofCase.Loaded, operation, timeout: null, cancellationToken)).Loaded;
+        _loadedModelHashes.Add(hash);
+        return reply;
+    }
+
+    /// <summary>By hash first; the graph only if the executor answers that it does not hold the model (see <see cref="SharedModelLoads"/>).</summary>
+    private async Task<LoadModelReply> LoadSharedModelAsync(Graph graph, SharedModelLoads shared, string address, CancellationToken cancellationToken)
+    {
+        var hash = shared.HashOf(graph);
+        var operation = $"LoadModel of '{graph.Name}' ({ShortHash(hash)})";
+        var reply = await shared.OneAtATimeAsync(address, hash, async () =>
+        {
+            try
+            {
+                return (await RoundTripAsync(new Request { LoadModel = new LoadModel { Hash = hash } }, Response.BodyOneofCase.Loaded, operation, timeout: null, cancellationToken)).Loaded;
+            }
+            catch (ExecutorErrorException e) when (e.Code == ErrorCode.ModelNotLoaded)
+            {
+                shared.CountGraphSent();
+                var load = new LoadModel { Hash = hash, Graph = graph };
+                return (await RoundTripAsync(new Request { LoadModel = load }, Response.BodyOneofCase.Loaded, operation, timeout: null, cancellationToken)).Loaded;
+            }
+        }, cancellationToken);
         _loadedModelHashes.Add(hash);
         return reply;
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -68,7 +69,9 @@ internal static class ReplayExecutorCommand
                 return ServeStdioAsync(new ReplayExecutor(replayed, scale, first), ct);
             }
 
-            return ListenAsync(Endpoint(address), n => new ReplayExecutor(replayed, scale, first + n, secret), r.GetValue(untilStdinCloses), ct);
+            // Its boards replay one table: a model one of them loaded, the others hold too (its graph is sent and checked once).
+            var held = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+            return ListenAsync(Endpoint(address), n => new ReplayExecutor(replayed, scale, first + n, secret, held), r.GetValue(untilStdinCloses), ct);
         }));
         return command;
     }
@@ -159,7 +162,7 @@ internal static class ReplayExecutorCommand
                 break;
             }
 
-            if (request.BodyCase == Dsx.Wire.Request.BodyOneofCase.LoadModel)
+            if (request.BodyCase == Dsx.Wire.Request.BodyOneofCase.LoadModel && request.LoadModel.Graph is not null)
             {
                 // A model's frame carries its weights (14 MB for MobileNetV2) and a replay board keeps none of them: hand the
                 // memory back, so hundreds of replay boards fit on one host.

@@ -20,6 +20,7 @@ public sealed partial class BoardGrain(
     BoardOptions options,
     BoardTimingLog timings,
     ModelGraphCache graphs,
+    SharedModelLoads sharedModels,
     ILogger<BoardGrain> logger) : Grain, IBoardGrain
 {
     private readonly Dictionary<string, Graph> _graphs = [];
@@ -132,7 +133,11 @@ public sealed partial class BoardGrain(
         LogStarting(logger, registration.Id, command);
         try
         {
-            _session = await BoardSession.StartAsync(launch, ExecutorOptions.Default with { RequestTimeout = options.MeasurementTimeout });
+            _session = await BoardSession.StartAsync(launch, ExecutorOptions.Default with
+            {
+                RequestTimeout = options.MeasurementTimeout,
+                SharedModels = BoardLaunches.SharesModels(registration) ? sharedModels : null,
+            });
         }
         catch (ExecutorFailureException e) when (LastLine(e.Failure.StderrTail) is { } said)
         {

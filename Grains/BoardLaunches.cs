@@ -14,6 +14,18 @@ public static class BoardLaunches
 
     public static IReadOnlyList<string> Kinds { get; } = ["local", "qemu", "ssh", "tcp", "replay"];
 
+    /// <summary>
+    /// A TCP board of a replay kind is a connection to a listening replay host (<c>dsx replay-executor --listen</c>, as
+    /// <c>dsx silo --replay-boards</c> starts), which holds a model for all its boards once one loaded it: its sessions
+    /// load by hash first (<see cref="SharedModelLoads"/>). Should such a board reach another executor, that one answers
+    /// that it does not hold the model, and the graph is sent as for any board.
+    /// </summary>
+    public static bool SharesModels(BoardRegistration board)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        return board.Launch == "tcp" && board.Kind.StartsWith(ReplayKindPrefix, StringComparison.Ordinal);
+    }
+
     /// <exception cref="ArgumentException">An unknown launch, or one missing what it needs; the message says what.</exception>
     public static ExecutorLaunch For(BoardRegistration board)
     {

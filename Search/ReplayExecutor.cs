@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dsx.Wire;
 using Google.Protobuf;
 
@@ -21,18 +22,25 @@ public sealed class ReplayExecutor
 
     private readonly MeasurementTable _table;
     private readonly TableSimulator _simulator;
-    private readonly HashSet<string> _models = new(StringComparer.Ordinal);
+    // The hashes of the models this board holds: of every board of a listening host (they replay one table).
+    private readonly ConcurrentDictionary<string, byte> _models;
     private readonly string? _token;
     private bool _greeted;
 
     /// <param name="timeScale">How much of the replayed time a measurement takes (1: as recorded; 0.1: ten times faster).</param>
     /// <param name="token">The token a Hello must carry (a board reached over TCP, as <c>dsx-executor --listen</c>); null: none.</param>
-    public ReplayExecutor(MeasurementTable table, double timeScale, ulong seed, string? token = null)
+    /// <param name="heldModels">
+    /// The models held by every board of one listening host (the same set given to each): a model any of them loaded is
+    /// loaded by hash alone on the others, so its graph (MobileNetV2's is 14 MB) is sent and checked once per host, not per
+    /// board. Null: this board's own.
+    /// </param>
+    public ReplayExecutor(MeasurementTable table, double timeScale, ulong seed, string? token = null, ConcurrentDictionary<string, byte>? heldModels = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentOutOfRangeException.ThrowIfNegative(timeScale);
         _table = table;
         _token = token;
+        _models = heldModels ?? new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         TimeScale = timeScale;
         _simulator = new TableSimulator(table, Objective.Latency, seed);
     }
@@ -73,7 +81,7 @@ public sealed class ReplayExecutor
                 Answer(reply, Load(request.LoadModel));
                 break;
             case Request.BodyOneofCase.DescribeSpace:
-                Answer(reply, _models.Contains(request.DescribeSpace.ModelHash) ? Describe() : NotLoaded(request.DescribeSpace.ModelHash));
+                Answer(reply, _models.ContainsKey(request.DescribeSpace.ModelHash) ? Describe() : NotLoaded(request.DescribeSpace.ModelHash));
                 break;
             case Request.BodyOneofCase.Measure:
                 (var measured, busy) = Measure(request.Measure);
@@ -120,7 +128,7 @@ public sealed class ReplayExecutor
     {
         if (load.Graph is null)
         {
-            return _models.Contains(load.Hash) ? new LoadModelReply { Hash = load.Hash, Cached = true, Nodes = _table.Space.Layers.Count } : NotLoaded(load.Hash);
+            return _models.ContainsKey(load.Hash) ? new LoadModelReply { Hash = load.Hash, Cached = true, Nodes = _table.Space.Layers.Count } : NotLoaded(load.Hash);
         }
 
         var layers = _table.Space.Layers;
@@ -135,7 +143,7 @@ public sealed class ReplayExecutor
             }
         }
 
-        var cached = !_models.Add(load.Hash);
+        var cached = !_models.TryAdd(load.Hash, 0);
         return new LoadModelReply { Hash = load.Hash, Cached = cached, Nodes = nodes.Count };
     }
 
@@ -160,7 +168,7 @@ public sealed class ReplayExecutor
 
     private (IMessage Reply, TimeSpan Busy) Measure(Dsx.Wire.Measure measure)
     {
-        if (!_models.Contains(measure.ModelHash))
+        if (!_models.ContainsKey(measure.ModelHash))
         {
             return (NotLoaded(measure.ModelHash), TimeSpan.Zero);
         }

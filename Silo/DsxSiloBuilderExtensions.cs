@@ -1,3 +1,4 @@
+using Dsx.BoardHost;
 using Dsx.Grains;
 using Dsx.Silo.Postgres;
 using Dsx.Silo.Storage;
@@ -36,11 +37,12 @@ public static class DsxSiloBuilderExtensions
             .AddDsxRuntime(options);
     }
 
-    /// <summary>What every Dsx silo has whatever its storage: call timeouts, the boards' timing log and shared model graphs, and the start-up task.</summary>
+    /// <summary>What every Dsx silo has whatever its storage: call timeouts, the boards' timing log, shared model graphs and model loads, and the start-up task.</summary>
     private static ISiloBuilder AddDsxRuntime(this ISiloBuilder builder, DsxSiloOptions options)
     {
         builder.Services.AddSingleton(_ => new BoardTimingLog(options.TimingLogPath));
         builder.Services.AddSingleton<ModelGraphCache>();
+        builder.Services.AddSingleton<SharedModelLoads>();
         return builder
             .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout)
             .ConfigureServices(services => services.AddSingleton(new BoardOptions(options.MeasurementTimeout)))

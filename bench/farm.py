@@ -170,6 +170,21 @@ def sample(silos, ids):
     }
 
 
+def beside(silos):
+    """
+    What else used the CPU (the machine is shared): other processes that used over 20% of a core over their life so far
+    (ps's figure), with their nice value and the start of their command line.
+    """
+    ours = {s.process.pid for s in silos} | {os.getpid()}
+    ps = subprocess.run(["ps", "-eo", "pid=,ppid=,ni=,pcpu=,args="], capture_output=True, text=True).stdout.splitlines()
+    found = []
+    for line in ps:
+        pid, ppid, nice, cpu, command = line.split(None, 4)
+        if int(pid) not in ours and int(ppid) not in ours and float(cpu) >= 20 and not command.startswith("ps "):
+            found.append(f"{command.strip()[:80]} (nice {nice}, {float(cpu):.0f}%)")
+    return found
+
+
 def timings(silos, since=0.0):
     """The measurements that started at or after `since` (the silo's log spans every point it ran)."""
     rows = []
@@ -209,7 +224,10 @@ def board_figures(rows, boards, t0, t1):
     p99 = gaps[min(len(gaps) - 1, math.ceil(0.99 * len(gaps)) - 1)] if gaps else float("nan")
     p50 = gaps[len(gaps) // 2] if gaps else float("nan")
     mean = sum(durations) / len(durations) if durations else float("nan")
-    return busy / (boards * (t1 - t0)), p50, p99, mean, len(durations)
+    # Where the idle time went: the least busy board (one never leased in the window reads 0) and the longest wait.
+    per_board = [sum(max(0.0, min(end, t1) - max(start, t0)) for start, end in runs) / (t1 - t0) for runs in by_board.values()]
+    least = min(per_board + [0.0] * (boards - len(per_board)), default=float("nan"))
+    return busy / (boards * (t1 - t0)), p50, p99, mean, len(durations), least, (gaps[-1] if gaps else float("nan"))
 
 
 def model_copy(args, work, index):
@@ -258,10 +276,14 @@ def run_point(args, silos, boards, count, tag, model):
             pass
     # A measurement is logged when it ends: one still running at the window's end would be missing from the busy time (a
     # board loses half a measurement on average, 15% of a 10 s window at 3 s each). Its rows carry the executor's clocks,
-    # so they are read once the measurements in flight have ended (cancelling stops new ones, not those on a board).
-    longest = max((end - start for _, start, end in timings(silos, since)), default=0.0)
-    time.sleep(max(args.drain, 1.5 * longest))
-    utilisation, p50, p99, mean, measured = board_figures(timings(silos, since), boards, a["time"], b["time"])
+    # so they are read once the measurements in flight have ended (cancelling stops new ones, not those on a board): once
+    # no board is busy. (Waiting 1.5 times the longest measurement seen was not enough: one plan of mobilenet_v2 takes 20 s
+    # where most take 1-5, and 4 boards read 34% busy for the measurements that had not ended.)
+    time.sleep(args.drain)
+    until = time.time() + args.drain_limit
+    while time.time() < until and any(b["state"] == "Busy" for b in get_json(silos[0].api + "/boards")):
+        time.sleep(1)
+    utilisation, p50, p99, mean, measured, least, longest_gap = board_figures(timings(silos, since), boards, a["time"], b["time"])
     wall = b["time"] - a["time"]
     episodes = b["episodes"] - a["episodes"]
     point = {
@@ -272,9 +294,10 @@ def run_point(args, silos, boards, count, tag, model):
         "utilisation": utilisation, "ideal_measurements_per_s": boards / mean if mean == mean else float("nan"),
         "silo_cpu_s": b["silo_cpu"] - a["silo_cpu"], "board_cpu_s": b["board_cpu"] - a["board_cpu"],
         "silo_cpu_ms_per_episode": 1000 * (b["silo_cpu"] - a["silo_cpu"]) / episodes if episodes else float("nan"),
-        "free_to_next_p50_ms": 1000 * p50, "free_to_next_p99_ms": 1000 * p99,
+        "free_to_next_p50_ms": 1000 * p50, "free_to_next_p99_ms": 1000 * p99, "free_to_next_max_ms": 1000 * longest_gap,
+        "least_busy_board_utilisation": least, "window_start_unix": a["time"],
         "all_boards_started": warmed, "failed_explorations": b["failed"],
-        "load_average": os.getloadavg()[0],
+        "load_average": os.getloadavg()[0], "beside": beside(silos),
     }
     print(f"farm: silos {len(silos)} boards {boards:3} explorations {count:2} (batch {batch:3}): "
           f"{point['episodes_per_s']:.1f} episodes/s, utilisation {100 * utilisation:.0f}%, "
@@ -295,6 +318,7 @@ def main():
     parser.add_argument("--window", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=6)
     parser.add_argument("--drain", type=float, default=3)
+    parser.add_argument("--drain-limit", type=float, default=120, help="longest wait after a window for the boards' measurements to end")
     parser.add_argument("--start-limit", type=float, default=120)
     parser.add_argument("--episodes", type=int, default=100000)
     parser.add_argument("--output", required=True, help="JSON lines of the points")

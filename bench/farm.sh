@@ -65,7 +65,9 @@ silo, the replay boards and everything else competed for two cores. Figures are 
 - Every board is a replay board: a TCP connection to the one \`dsx replay-executor --listen\` process the silo starts for
   all its replay boards (one process per board before 2026-11-30 20:30), speaking the executor protocol (Hello,
   LoadModel, DescribeSpace, Measure) through the same executor connection, BoardSession, BoardGrain and farm scheduler
-  as a real board reached over TCP. It
+  as a real board reached over TCP. The host keeps a model for all its boards once one loaded it, and their sessions
+  load by hash first, so the 14 MB graph is sent and parsed once per silo, not once per board (since 2026-12-01 06:00;
+  before, 256 boards sent 3.6 GB at start and timed their Hellos out). It
   answers from \`bench/tables/$model.json\` (recorded on this machine's x86 board): each timed run's per-layer times
   are a recorded median times the entry's measured noise, and it sleeps for the drawn time of its warm-up and timed
   runs (1 + 5) times **$scale** (\`--replay-time-scale\`; a mean measurement took **$mean_ms ms**, about what a mid-size
@@ -95,7 +97,9 @@ silo, the replay boards and everything else competed for two cores. Figures are 
 - silo CPU per episode: utime + stime of the silo process(es) over the window / episodes; the replay host's own CPU
   (its .NET runtime, sleeping most of the time) is shown apart, in cores used.
 - free to next start: per board, from a measurement's end to the next one's start (executor clocks), over every pair
-  whose second measurement started in the window: what a freed board waits for the farm to hand it new work.
+  whose second measurement started in the window: what a freed board waits for the farm to hand it new work (p50, p99
+  and the longest). Least busy board: the busy fraction of the window of the board that was busy least (0% for a board
+  never leased in it): whether idle time is spread or held by a few boards.
 
 ## Results
 MD

@@ -15,8 +15,8 @@ def table(points, silos):
         return ""
     lines = [
         "| boards | explorations | batch | episodes/s | board measurements/s | ideal (boards / mean measurement) | utilisation | silo CPU ms/episode "
-        "| replay host CPU (cores) | free to next start p50 / p99 ms | load avg |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| least busy board | replay host CPU (cores) | free to next start p50 / p99 / max ms | load avg |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for p in sorted(rows, key=lambda p: (p["boards"], p["explorations"])):
         flags = "" if p["all_boards_started"] else " (not every board started)"
@@ -24,7 +24,8 @@ def table(points, silos):
         lines.append(
             f"| {p['boards']} | {p['explorations']} | {p['batch']} | {fmt(p['episodes_per_s'])} | {fmt(p['board_measurements_per_s'])} "
             f"| {fmt(p['ideal_measurements_per_s'])} | {fmt(100 * p['utilisation'], 0)}%{flags} | {fmt(p['silo_cpu_ms_per_episode'])} "
-            f"| {fmt(p['board_cpu_s'] / p['window_s'], 2) if p['board_cpu_s'] >= 0 else '- (boards exited)'} | {fmt(p['free_to_next_p50_ms'], 0)} / {fmt(p['free_to_next_p99_ms'], 0)} "
+            f"| {fmt(100 * p['least_busy_board_utilisation'], 0) + '%' if 'least_busy_board_utilisation' in p else '-'} "
+            f"| {fmt(p['board_cpu_s'] / p['window_s'], 2) if p['board_cpu_s'] >= 0 else '- (boards exited)'} | {fmt(p['free_to_next_p50_ms'], 0)} / {fmt(p['free_to_next_p99_ms'], 0)} / {fmt(p.get('free_to_next_max_ms'), 0)} "
             f"| {fmt(p['load_average'])} |")
     return "\n".join(lines)
 

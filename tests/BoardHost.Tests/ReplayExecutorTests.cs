@@ -86,18 +86,9 @@ public sealed class ReplayExecutorTests
     [Fact]
     public async Task One_listening_replay_host_serves_several_boards_at_once_and_refuses_a_wrong_token()
     {
-        using var host = Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", TablePath, "--listen", "127.0.0.1:0", "--token", "right", "--time-scale", "0.5" },
-            RedirectStandardOutput = true,
-        })!;
+        var (host, port) = await StartListeningHostAsync("right");
         try
         {
-            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            var line = await host.StandardOutput.ReadLineAsync(limit.Token) ?? "";
-            Assert.StartsWith("dsx replay-executor: listening on 127.0.0.1:", line, StringComparison.Ordinal);
-            var port = int.Parse(line[(line.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
-
             await Assert.ThrowsAsync<ExecutorUnauthorizedException>(() => BoardSession.StartAsync(ExecutorLaunch.Tcp("127.0.0.1", port, "wrong"), Options));
 
             var graph = ModelZoo.Build("tiny_cnn");
@@ -125,8 +116,44 @@ public sealed class ReplayExecutorTests
         }
         finally
         {
-            host.Kill();
-            await host.WaitForExitAsync();
+            await StopAsync(host);
+        }
+    }
+
+    [Fact]
+    public async Task Boards_of_one_listening_replay_host_that_share_model_loads_send_a_models_graph_once()
+    {
+        var (host, port) = await StartListeningHostAsync("t");
+        var shared = new SharedModelLoads();
+        var options = Options with { SharedModels = shared };
+        var boards = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => BoardSession.StartAsync(ExecutorLaunch.Tcp("127.0.0.1", port, "t"), options)));
+        try
+        {
+            var graph = ModelZoo.Build("tiny_cnn");
+            // All at once, as a farm's boards take their first episodes: the first sends the graph, the others ask by hash.
+            var outcomes = await Task.WhenAll(boards.Select(async board =>
+            {
+                var loaded = await board.LoadModelAsync(graph);
+                return await board.MeasureAsync(loaded.Hash, PlanFactory.Baseline(graph), new MeasureOptions(Warmup: 0, Repeats: 1));
+            }));
+
+            Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Failure?.ToString()));
+            Assert.Equal(1, shared.GraphsSent);
+            Assert.All(boards, b => Assert.Equal([ModelHash.Of(graph)], b.ModelHashes));
+
+            // A model the host does not hold still goes whole, and is still checked against the table.
+            var e = await Assert.ThrowsAsync<ExecutorErrorException>(() => boards[0].LoadModelAsync(ModelZoo.Build("squeezenet1_1")));
+            Assert.Equal(ErrorCode.BadModel, e.Code);
+            Assert.Equal(2, shared.GraphsSent);
+        }
+        finally
+        {
+            foreach (var board in boards)
+            {
+                await board.DisposeAsync();
+            }
+
+            await StopAsync(host);
         }
     }
 
@@ -156,6 +183,37 @@ public sealed class ReplayExecutorTests
             {
                 host.Kill();
             }
+        }
+    }
+
+    /// <summary><c>dsx replay-executor --listen</c> on a free loopback port, and that port.</summary>
+    private static async Task<(Process Host, int Port)> StartListeningHostAsync(string token)
+    {
+        var host = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "dsx.dll"), "replay-executor", "--table", TablePath, "--listen", "127.0.0.1:0", "--token", token, "--time-scale", "0.5" },
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var line = await host.StandardOutput.ReadLineAsync(limit.Token) ?? "";
+            Assert.StartsWith("dsx replay-executor: listening on 127.0.0.1:", line, StringComparison.Ordinal);
+            return (host, int.Parse(line[(line.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            await StopAsync(host);
+            throw;
+        }
+    }
+
+    private static async Task StopAsync(Process host)
+    {
+        using (host)
+        {
+            host.Kill();
+            await host.WaitForExitAsync();
         }
     }
 

@@ -158,6 +158,69 @@ public sealed class SqliteGrainStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Writes_that_wait_together_commit_together_and_a_stale_one_fails_alone()
+    {
+        var path = _folder.FilePath("state.db");
+        using var storage = TestStorage.Open(path);
+        var stale = State(new CounterState { Value = 1 });
+        await storage.WriteStateAsync("s", TestStorage.Grain("a"), stale);
+        var current = await Read(storage, "s", "a");
+        current.State!.Value = 2;
+        await storage.WriteStateAsync("s", TestStorage.Grain("a"), current);
+
+        // Another connection holds SQLite's write lock: the first write takes the gate (before WriteStateAsync returns) and
+        // waits for the lock; the others queue behind the gate and go in one commit once the lock is free.
+        Task first;
+        List<Task> queued;
+        using (var holder = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            holder.Open();
+            using var locked = holder.BeginTransaction(deferred: false);
+            first = storage.WriteStateAsync("s", TestStorage.Grain("first"), State(new CounterState { Value = 7 }));
+            stale.State!.Value = 99;
+            queued = [.. Enumerable.Range(0, 8).Select(g => storage.WriteStateAsync("s", TestStorage.Grain($"g{g}"), State(new CounterState { Value = g }))),
+                storage.WriteStateAsync("s", TestStorage.Grain("a"), stale)];
+            Assert.False(first.IsCompleted);
+            locked.Commit();
+        }
+
+        await first.WaitAsync(TimeSpan.FromMinutes(1));
+        var staleWrite = queued[^1];
+        await Assert.ThrowsAsync<InconsistentStateException>(() => staleWrite.WaitAsync(TimeSpan.FromMinutes(1)));
+        await Task.WhenAll(queued.Take(8)).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(7, (await Read(storage, "s", "first")).State!.Value);
+        for (var g = 0; g < 8; g++)
+            Assert.Equal(g, (await Read(storage, "s", $"g{g}")).State!.Value);
+        Assert.Equal(2, (await Read(storage, "s", "a")).State!.Value);
+    }
+
+    [Fact]
+    public async Task A_write_cancelled_while_it_waits_for_the_writer_is_not_written()
+    {
+        var path = _folder.FilePath("state.db");
+        using var storage = TestStorage.Open(path);
+        await storage.WriteStateAsync("s", TestStorage.Grain("before"), State(new CounterState { Value = 0 }));
+        Task first;
+        Task cancelled;
+        using (var holder = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            holder.Open();
+            using var locked = holder.BeginTransaction(deferred: false);
+            first = storage.WriteStateAsync("s", TestStorage.Grain("first"), State(new CounterState { Value = 1 }));
+            using var cancel = new CancellationTokenSource();
+            // The first write holds the gate (taken before WriteStateAsync returned) and waits for SQLite's lock: this one waits for the gate.
+            cancelled = storage.WriteStateAsync("s", TestStorage.Grain("late"), State(new CounterState { Value = 2 }), cancel.Token);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromMinutes(1)));
+            locked.Commit();
+        }
+
+        await first.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await Read(storage, "s", "first")).State!.Value);
+        Assert.False((await Read(storage, "s", "late")).RecordExists);
+    }
+
+    [Fact]
     public async Task Two_storages_on_one_file_wait_for_each_other_instead_of_failing_busy()
     {
         // Two instances do not share the in-process write gate, like two silos or the measurement store on the
