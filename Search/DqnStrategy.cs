@@ -48,6 +48,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
     private readonly AdamOptimizer _optimizer;
     private readonly List<Transition> _replay = [];
     private readonly Dictionary<(int Layer, string Inputs), double[]> _residual = [];
+    private readonly Dictionary<(int Layer, string Inputs), float[]> _targetValues = [];
     private readonly Func<int, int[]> _allChoices;
     private int _replayNext;
     private long _episodesProposed;
@@ -147,7 +148,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         }
 
         _online.Read(reader);
-        _target.CopyFrom(_online);
+        SyncTarget();
     }
 
     public byte[] SaveState()
@@ -249,6 +250,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
 
         _online.Read(reader);
         _target.Read(reader);
+        _targetValues.Clear();
         _optimizer.Read(reader);
     }
 
@@ -350,42 +352,53 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         _updates++;
         if (_updates % _options.TargetSyncUpdates == 0)
         {
-            _target.CopyFrom(_online);
+            SyncTarget();
         }
     }
 
     /// <summary>r + discount * max over the next layer's choices of the target network's Q plus the residual (r alone at the last layer).</summary>
     private float[] Targets(Transition[] batch)
     {
-        var segments = batch.Select(t => t.Terminal ? 0 : _space.Layers[t.Layer + 1].Choices.Count).ToArray();
-        var rows = new float[segments.Sum() * DqnFeatures.Width];
-        var offset = 0;
-        for (var b = 0; b < batch.Length; b++)
-        {
-            if (segments[b] > 0)
-            {
-                _features.WriteAllChoices(batch[b].Layer + 1, batch[b].Plan, rows, offset * DqnFeatures.Width);
-                offset += segments[b];
-            }
-        }
-
-        var q = offset > 0 ? _target.Evaluate(rows, offset) : [];
         var targets = new float[batch.Length];
-        offset = 0;
         for (var b = 0; b < batch.Length; b++)
         {
             var next = 0.0;
-            if (segments[b] > 0)
+            if (!batch[b].Terminal)
             {
                 var key = StateKey(batch[b].Layer + 1, batch[b].Plan);
-                next = Enumerable.Range(0, segments[b]).Max(c => q[offset + c] + Residual(key, c));
-                offset += segments[b];
+                var q = TargetValues(key, batch[b].Plan);
+                next = Enumerable.Range(0, q.Length).Max(c => q[c] + Residual(key, c));
             }
 
             targets[b] = batch[b].Reward + (float)(_options.Discount * next);
         }
 
         return targets;
+    }
+
+    /// <summary>
+    /// The target network's Q of every choice at <paramref name="key"/>'s layer. The target network changes only at a
+    /// sync, and a layer's rows depend only on its input formats, so its values are kept until the next sync: a batch
+    /// of 64 transitions draws from a few hundred states, and scoring every next layer's choices for each was most of
+    /// an update's time. One state is scored alone, so its values do not depend on which batch first asked for it.
+    /// </summary>
+    private float[] TargetValues((int Layer, string Inputs) key, int[] plan)
+    {
+        if (!_targetValues.TryGetValue(key, out var q))
+        {
+            var n = _space.Layers[key.Layer].Choices.Count;
+            var rows = new float[n * DqnFeatures.Width];
+            _features.WriteAllChoices(key.Layer, plan, rows, 0);
+            _targetValues[key] = q = _target.Evaluate(rows, n);
+        }
+
+        return q;
+    }
+
+    private void SyncTarget()
+    {
+        _target.CopyFrom(_online);
+        _targetValues.Clear();
     }
 
     /// <summary>Q of every choice at <paramref name="layer"/> under <paramref name="choices"/>' earlier choices: the online network plus the residual.</summary>

@@ -10,21 +10,22 @@ namespace Dsx.Search.Tests;
 /// Does a DQN trained on one model reach within 1 % (and 2 %, 5 %) of the optimum on another in fewer episodes than
 /// one trained from scratch? Both models are replayed noise-free through the additive model of their recorded tables; the
 /// optimum is <see cref="ExactDp"/>'s. Skipped unless DSX_BENCH_TABLES is set; see bench/dqn-transfer.md.
-/// Options: DSX_BENCH_SOURCE (default mobilenet_v1), DSX_BENCH_TARGET (mobilenet_v2), DSX_BENCH_SEEDS (5), DSX_BENCH_FIRST_SEED (1: seeds
+/// Options: DSX_BENCH_SOURCE (default mobilenet_v1), DSX_BENCH_TARGET (mobilenet_v2), DSX_BENCH_SEEDS (10), DSX_BENCH_FIRST_SEED (1: seeds
 /// run from it, so more seeds can be added to a run in another process),
-/// DSX_BENCH_EPISODES (budget per run on the target, 600), DSX_BENCH_TRAIN_EPISODES (on the source, 600), DSX_BENCH_LEARNING_RATE (Adam's, 0.001),
+/// DSX_BENCH_EPISODES (budget per run on the target, 1000), DSX_BENCH_TRAIN_EPISODES (on the source, 1500: after 600 the source learner was still 2-15 % off its optimum), DSX_BENCH_LEARNING_RATE (Adam's, 0.001),
 /// DSX_BENCH_EPSILON_END (the DQN's epsilon floor, 0.02), DSX_BENCH_MOVES (1: the DQN explores with Q-learning's block
 /// moves and sticky exploration, <see cref="ExplorationMoves"/>; default 0), DSX_BENCH_AROUND_BEST (1: the DQN's block
 /// moves go around its best plan, <see cref="DqnOptions.BlockMovesAroundBest"/>; default 0),
-/// DSX_BENCH_REPORT (file to write the markdown result to; default: the test output only).
+/// DSX_BENCH_TRANSFER_EPSILON (the epsilon the transferred learner and its same-schedule scratch row start at, 0.3),
+/// DSX_BENCH_TRANSFER_DECAY (the share of the budget over which their epsilon falls, 0.5),
+/// DSX_BENCH_ROWS (which rows to run, comma-separated among random, scratch, scratch-same, transfer, qlearning; default all),
+/// DSX_BENCH_REPORT (file to write the markdown result to, rewritten after each row, with one line per run in
+/// the same name plus ".runs"; default: the test output only).
 /// </summary>
 public sealed class DqnTransferBenchmark(ITestOutputHelper output)
 {
     /// <summary>Within 5 %, 2 % and 1 % of the optimum; the last is the issue's bar.</summary>
     private static readonly double[] Tolerances = [0.05, 0.02, 0.01];
-
-    /// <summary>A learner started from transferred weights explores less at first, or its first episodes would be random and the weights wasted.</summary>
-    private const double TransferEpsilon = 0.3;
 
     /// <summary>Twice the default: per episode the bench is cheap to replay, and the fit of Q is what limits the search.</summary>
     private const int UpdatesPerEpisode = 16;
@@ -35,14 +36,19 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var tables = Environment.GetEnvironmentVariable(BenchFactAttribute.TablesVariable)!;
         var sourceName = Setting("DSX_BENCH_SOURCE", "mobilenet_v1");
         var targetName = Setting("DSX_BENCH_TARGET", "mobilenet_v2");
-        var seeds = int.Parse(Setting("DSX_BENCH_SEEDS", "5"), CultureInfo.InvariantCulture);
+        var seeds = int.Parse(Setting("DSX_BENCH_SEEDS", "10"), CultureInfo.InvariantCulture);
         var firstSeed = int.Parse(Setting("DSX_BENCH_FIRST_SEED", "1"), CultureInfo.InvariantCulture);
-        var budget = int.Parse(Setting("DSX_BENCH_EPISODES", "600"), CultureInfo.InvariantCulture);
-        var trainEpisodes = int.Parse(Setting("DSX_BENCH_TRAIN_EPISODES", "600"), CultureInfo.InvariantCulture);
+        var budget = int.Parse(Setting("DSX_BENCH_EPISODES", "1000"), CultureInfo.InvariantCulture);
+        var trainEpisodes = int.Parse(Setting("DSX_BENCH_TRAIN_EPISODES", "1500"), CultureInfo.InvariantCulture);
         var learningRate = double.Parse(Setting("DSX_BENCH_LEARNING_RATE", "0.001"), CultureInfo.InvariantCulture);
         var epsilonEnd = double.Parse(Setting("DSX_BENCH_EPSILON_END", "0.02"), CultureInfo.InvariantCulture);
         var moves = Setting("DSX_BENCH_MOVES", "0") == "1" ? new ExplorationMoves() : ExplorationMoves.None;
         var aroundBest = Setting("DSX_BENCH_AROUND_BEST", "0") == "1";
+        // A learner started from transferred weights explores less at first, or its first episodes would be random and the weights wasted.
+        var transferEpsilon = double.Parse(Setting("DSX_BENCH_TRANSFER_EPSILON", "0.3"), CultureInfo.InvariantCulture);
+        var transferDecay = double.Parse(Setting("DSX_BENCH_TRANSFER_DECAY", "0.5"), CultureInfo.InvariantCulture);
+        var rows = Setting("DSX_BENCH_ROWS", "random,scratch,scratch-same,transfer,qlearning").Split(',');
+        var reportPath = Environment.GetEnvironmentVariable("DSX_BENCH_REPORT") is { Length: > 0 } path ? path : null;
 
         var sourceTable = MeasurementTable.Load(Path.Combine(tables, sourceName + ".json"));
         var targetTable = MeasurementTable.Load(Path.Combine(tables, targetName + ".json"));
@@ -64,40 +70,51 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         }
 
         var scratch = options with { Board = targetTable.Board, EpisodeBudget = budget };
-        var runs = new (string Name, Func<ulong, ISearchStrategy> Create)[]
+        var same = scratch with { EpsilonStart = transferEpsilon, EpsilonDecayShare = transferDecay };
+        var schedule = $"epsilon {transferEpsilon} -> {epsilonEnd} over {transferDecay:0.##} of the budget";
+        var runs = new (string Key, string Name, Func<ulong, ISearchStrategy> Create)[]
         {
-            ("random search", seed => new RandomSearch(target.Space, seed)),
-            ($"DQN from scratch (epsilon 1 -> {epsilonEnd})", seed => new DqnStrategy(target.Space, seed, scratch)),
-            ($"DQN from scratch (epsilon {TransferEpsilon} -> {epsilonEnd})", seed => new DqnStrategy(target.Space, seed, scratch with { EpsilonStart = TransferEpsilon })),
-            ($"DQN from {sourceName} weights (epsilon {TransferEpsilon} -> {epsilonEnd})", seed => new DqnStrategy(target.Space, seed, scratch with { EpsilonStart = TransferEpsilon, InitialWeightsPath = weights })),
-            ("Q-learning (for reference)", seed => new QLearningStrategy(target.Space, seed, budget)),
+            ("random", "random search", seed => new RandomSearch(target.Space, seed)),
+            ("scratch", $"DQN from scratch (epsilon 1 -> {epsilonEnd} over {scratch.EpsilonDecayShare:0.##} of the budget)", seed => new DqnStrategy(target.Space, seed, scratch)),
+            ("scratch-same", $"DQN from scratch ({schedule})", seed => new DqnStrategy(target.Space, seed, same)),
+            ("transfer", $"DQN from {sourceName} weights ({schedule})", seed => new DqnStrategy(target.Space, seed, same with { InitialWeightsPath = weights })),
+            ("qlearning", "Q-learning (for reference)", seed => new QLearningStrategy(target.Space, seed, budget)),
         };
 
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"| strategy | episodes to within 5 % (median) | to within 2 % (median) | to within 1 %, per seed (- = not within {budget}) | median | best after {budget} (x optimum, median) | first episode (x optimum, median) |");
         report.AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var (name, create) in runs)
+        foreach (var (_, name, create) in runs.Where(r => rows.Contains(r.Key)))
         {
             var results = new List<Outcome>();
             for (var s = firstSeed; s < firstSeed + seeds; s++)
             {
                 var strategy = create((ulong)s);
                 using var _ = strategy as IDisposable;
-                results.Add(EpisodesToTolerance(strategy, target, optimum, budget));
+                var outcome = EpisodesToTolerance(strategy, target, optimum, budget);
+                results.Add(outcome);
+                if (reportPath is not null)
+                {
+                    File.AppendAllText(reportPath + ".runs", string.Create(CultureInfo.InvariantCulture, $"{name} | seed {s} | within 5/2/1 %: {string.Join(" / ", outcome.Reached.Select(Show))} | best {outcome.Best / optimum:F4} | first {outcome.First / optimum:F3} | at {clock.Elapsed.TotalSeconds:F0} s{Environment.NewLine}"));
+                }
             }
 
             var within = Enumerable.Range(0, Tolerances.Length).Select(t => results.Select(r => r.Reached[t]).ToArray()).ToArray();
             report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Show(Median(within[0]))} | {Show(Median(within[1]))} | {string.Join(", ", within[2].Select(Show))} | {Show(Median(within[2]))} | {Median(results.Select(r => r.Best / optimum)):F4} | {Median(results.Select(r => r.First / optimum)):F3} |");
             output.WriteLine($"{name}: done at {clock.Elapsed.TotalSeconds:F0} s");
+            if (reportPath is not null)
+            {
+                File.WriteAllText(reportPath, report.ToString());
+            }
         }
 
         File.Delete(weights);
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"total {clock.Elapsed.TotalSeconds:F0} s");
         output.WriteLine(report.ToString());
-        if (Environment.GetEnvironmentVariable("DSX_BENCH_REPORT") is { Length: > 0 } path)
+        if (reportPath is not null)
         {
-            File.WriteAllText(path, report.ToString());
+            File.WriteAllText(reportPath, report.ToString());
         }
     }
 
