@@ -187,9 +187,9 @@ public sealed class ExplorationTests
 
         await new Exploration(Table(), Space, strategy, board, Settings(4) with { Batch = 2, SeedPlans = [Aaa, Bbb, Ccc], FinalRounds = 0 }, clock: () => 1000).RunAsync();
 
-        // Seeds AAA and BBB together, CCC when either is back, then the one proposal: in the order they came back.
+        // Seeds AAA and BBB together, CCC when either is back (never three on the board), then the one proposal. Which
+        // comes back first is the board's timing (on a loaded machine CCC can overtake BBB), so only the set is checked.
         Assert.Equal(2, board.MostAtOnce);
-        Assert.Equal(Names([Aaa, Bbb]), Names(strategy.Observed.Take(2).Select(r => r.Plan)));
         Assert.Equal(Names([Aaa, Aaa, Bbb, Ccc]), Names(strategy.Observed.Select(r => r.Plan)));
         Assert.Equal([1], strategy.ProposalSizes);
     }
