@@ -245,8 +245,7 @@ public sealed class ExecutorProcess : IAsyncDisposable
             load.Graph = graph;
         }
 
-        var operation = $"LoadModel of '{graph.Name}' ({ShortHash(hash)})";
-        var reply = (await RoundTripAsync(new Request { LoadModel = load }, Response.BodyOneofCase.Loaded, operation, timeout: null, cancellationToken)).Loaded;
+        var reply = await SendLoadAsync(load, graph.Name, cancellationToken);
         _loadedModelHashes.Add(hash);
         return reply;
     }
@@ -255,23 +254,24 @@ public sealed class ExecutorProcess : IAsyncDisposable
     private async Task<LoadModelReply> LoadSharedModelAsync(Graph graph, SharedModelLoads shared, string address, CancellationToken cancellationToken)
     {
         var hash = shared.HashOf(graph);
-        var operation = $"LoadModel of '{graph.Name}' ({ShortHash(hash)})";
         var reply = await shared.OneAtATimeAsync(address, hash, async () =>
         {
             try
             {
-                return (await RoundTripAsync(new Request { LoadModel = new LoadModel { Hash = hash } }, Response.BodyOneofCase.Loaded, operation, timeout: null, cancellationToken)).Loaded;
+                return await SendLoadAsync(new LoadModel { Hash = hash }, graph.Name, cancellationToken);
             }
             catch (ExecutorErrorException e) when (e.Code == ErrorCode.ModelNotLoaded)
             {
                 shared.CountGraphSent();
-                var load = new LoadModel { Hash = hash, Graph = graph };
-                return (await RoundTripAsync(new Request { LoadModel = load }, Response.BodyOneofCase.Loaded, operation, timeout: null, cancellationToken)).Loaded;
+                return await SendLoadAsync(new LoadModel { Hash = hash, Graph = graph }, graph.Name, cancellationToken);
             }
         }, cancellationToken);
         _loadedModelHashes.Add(hash);
         return reply;
     }
+
+    private async Task<LoadModelReply> SendLoadAsync(LoadModel load, string modelName, CancellationToken cancellationToken) =>
+        (await RoundTripAsync(new Request { LoadModel = load }, Response.BodyOneofCase.Loaded, $"LoadModel of '{modelName}' ({ShortHash(load.Hash)})", timeout: null, cancellationToken)).Loaded;
 
     public async Task<MeasureReply> MeasureAsync(string modelHash, Plan plan, MeasureOptions? options = null, CancellationToken cancellationToken = default)
     {
