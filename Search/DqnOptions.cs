@@ -2,8 +2,9 @@ namespace Dsx.Search;
 
 /// <summary>
 /// Settings of <see cref="DqnStrategy"/>. The defaults suit networks of tens of layers with budgets of a few hundred
-/// episodes; a learner started from transferred weights should start with a low <see cref="EpsilonStart"/>, or its
-/// first episodes are random and the transfer is wasted.
+/// episodes, from scratch or from transferred weights: the learner explores mostly by its optimism about choices it
+/// has not measured (<see cref="Optimism"/>), so epsilon starts low; at epsilon 1 a transferred learner's first
+/// episodes would be random and the transfer wasted.
 /// </summary>
 public sealed record DqnOptions
 {
@@ -16,12 +17,13 @@ public sealed record DqnOptions
     /// <summary>Episodes the search expects to run; the epsilon schedule is laid over them.</summary>
     public int EpisodeBudget { get; init; } = 300;
 
-    public double EpsilonStart { get; init; } = 1.0;
+    /// <summary>Epsilon of the first episode (bench/dqn-transfer.md, eighth round: 0.1 falling over a tenth of the budget).</summary>
+    public double EpsilonStart { get; init; } = 0.1;
 
     /// <summary>
     /// Block moves and sticky exploration around the greedy plan, as <see cref="QLearningStrategy"/>'s. Off (plain
     /// epsilon-greedy) by default: on the transfer bench they made the first episodes far better but the best plan after
-    /// 600 episodes worse (bench/dqn-transfer.md).
+    /// 600 episodes worse (bench/dqn-transfer.md; measured when the network fitted the whole Q, not since).
     /// </summary>
     public ExplorationMoves Moves { get; init; } = ExplorationMoves.None;
 
@@ -34,17 +36,21 @@ public sealed record DqnOptions
     public double EpsilonEnd { get; init; } = 0.02;
 
     /// <summary>Share of <see cref="EpisodeBudget"/> over which epsilon falls linearly from start to end.</summary>
-    public double EpsilonDecayShare { get; init; } = 0.5;
+    public double EpsilonDecayShare { get; init; } = 0.1;
 
     public int HiddenUnits { get; init; } = 64;
 
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>
-    /// Step size of the tabular residual on top of the network (<see cref="DqnStrategy"/>): tabular Q-learning's alpha,
-    /// <see cref="QLearningOptions.LearningRate"/>'s default (docs/search.md).
+    /// How optimistic the learner is about a choice it has not measured: its predicted cost is divided by
+    /// e^(this x the network's RMS error in log cost on choices when they were first measured). 1 lets the search try
+    /// what the network cannot rule out within its typical error (bench/dqn-transfer.md, eighth round).
     /// </summary>
-    public double ResidualLearningRate { get; init; } = 0.1;
+    public double Optimism { get; init; } = 1;
+
+    /// <summary>Past episodes whose future values are backed up again after each observed one (QS-DNN's experience replay).</summary>
+    public int ReplayEpisodes { get; init; } = 8;
 
     /// <summary>1: a plan's cost is the plain sum of its layers' costs, which is what the search minimises.</summary>
     public double Discount { get; init; } = 1.0;

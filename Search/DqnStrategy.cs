@@ -5,39 +5,53 @@ namespace Dsx.Search;
 /// <summary>
 /// Deep Q-learning over layer features (TorchSharp). An episode walks the layers in topological order; the state
 /// at a layer is the layer plus the formats its inputs arrive in, the action is one of its choices, the reward is
-/// minus that layer's cost (compute + input conversion) over a reward scale. Q(state, action) is an MLP of
-/// <see cref="DqnFeatures"/> rather than a table, so what it learns carries to other layers, models and boards
-/// (<see cref="SaveWeights"/>, <see cref="DqnOptions.InitialWeightsPath"/>).
+/// minus that layer's cost (compute + input conversion) over a reward scale; with discount 1, Q is minus the cost of
+/// the rest of the network.
 /// <para>
-/// On top of the network sits a tabular residual: Q(s, a) = net(features(s, a)) + delta[layer, input formats, a].
-/// With discount 1, Q is the whole remaining cost of the network, and two choices at a layer differ by a fraction of
-/// a percent of it, finer than the MLP fits; the residual is updated by the same TD error as the network, at
-/// <see cref="DqnOptions.ResidualLearningRate"/>, so it corrects the network's Q to exact where episodes went, as
-/// tabular Q-learning would. The network carries what transfers; the residual belongs to this model and board: it is in
-/// the learner's state, not in the saved weights (bench/dqn-transfer.md).
+/// Q(s, a) = r(s, a) + F(s, a): the layer's own reward plus the value of what follows.
+/// <list type="bullet">
+/// <item>r is the mean measured reward of (layer, input formats, choice) once measured; before, the network's
+/// prediction. The network (an MLP of <see cref="DqnFeatures"/>, which name no layer or model) regresses the log of a
+/// layer's cost in milliseconds: the part of Q that depends on what a layer is and how it runs, so it carries to other
+/// layers, models and boards (<see cref="SaveWeights"/>, <see cref="DqnOptions.InitialWeightsPath"/>). An unmeasured
+/// choice is scored optimistically, its predicted cost divided by e^(<see cref="DqnOptions.Optimism"/> x the RMS log
+/// error the network made on choices when they were first measured, before it trained on them): a network that still
+/// predicts badly (from scratch) makes the search try what it cannot rule out, an accurate one (transferred) only the
+/// plausible alternatives.</item>
+/// <item>F is a table per (layer, input formats, choice) of the best Q at the next layer, backed up over each observed
+/// episode and <see cref="DqnOptions.ReplayEpisodes"/> replayed ones, last layer first (QS-DNN's experience replay).
+/// A choice not backed up yet borrows the best F of its state; a state not seen yet the best F of its layer: what
+/// follows a layer costs about the same whatever it chose, give or take conversions.</item>
+/// </list>
+/// The future is a table because two plans' remaining costs differ by a fraction of a percent of it, finer than an MLP
+/// fits, and because it belongs to one network: a network trained on the whole Q (until 2026-12-01) transferred
+/// badly across models of different depth (bench/dqn-transfer.md, eighth round). The table and the measured means are
+/// the learner's state, not in the saved weights.
 /// </para>
 /// <para>
 /// Proposals are epsilon-greedy per layer, epsilon falling linearly over the episode budget, optionally with the block
-/// moves and sticky exploration of <see cref="DqnOptions.Moves"/> (Q-learning's). Learning is DQN:
-/// a replay memory of single-layer transitions, a target network synced every few updates, Huber loss, Adam.
-/// The reward scale is the median per-layer cost of the first successful episode observed, then fixed: a network
-/// of 1 ms layers and one of 100 ms layers train with rewards near -1 alike, and transferred weights see rewards
-/// of the size they were trained on. The median, not the mean: a first (random) episode's mean is dominated by a
-/// few very slow choices (reference kernels, oversubscribed threads), which squeezes every good choice's reward
-/// towards 0 and blurs the differences the search is after.
+/// moves and sticky exploration of <see cref="DqnOptions.Moves"/> (Q-learning's). The network learns as a DQN does: a
+/// replay memory of single-layer transitions, Huber loss, Adam, and a target network synced every few updates, whose
+/// predictions the backups use. The reward scale is the median per-layer cost of the first successful episode
+/// observed, then fixed. The median, not the mean: a first (random) episode's mean is dominated by a few very slow
+/// choices (reference kernels, oversubscribed threads).
 /// </para>
 /// <para>
 /// Deterministic under its seed: the initial weights, exploration and replay sampling come from one
 /// <see cref="SplitMix64"/>, and torch runs on one thread (<c>torch.set_num_threads(1)</c>, process-wide).
 /// Every tensor handed to the network lives in torch-allocated (aligned) memory (<see cref="QNetwork.Owned"/>), so
 /// the kernels round the same way each time and near-equal Q values never flip with where the GC put an array.
-/// The state holds both networks, Adam's moments, the replay memory, the counters and the random state.
+/// The state holds both networks, Adam's moments, the replay memory, the measured means, the future table, the
+/// counters and the random state.
 /// </para>
 /// </summary>
 public sealed class DqnStrategy : ISearchStrategy, IDisposable
 {
-    private const string StateFormat = "dsx-dqn-state/3";
-    private const string WeightsFormat = "dsx-dqn-weights/1";
+    private const string StateFormat = "dsx-dqn-state/4";
+    private const string WeightsFormat = "dsx-dqn-weights/2";
+
+    /// <summary>Floor of a cost the network regresses the log of (ms): a layer that measured 0 must not give -infinity.</summary>
+    private const double SmallestCost = 1e-6;
 
     private readonly SearchSpace _space;
     private readonly DqnOptions _options;
@@ -47,13 +61,17 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
     private readonly QNetwork _target;
     private readonly AdamOptimizer _optimizer;
     private readonly List<Transition> _replay = [];
-    private readonly Dictionary<(int Layer, string Inputs), double[]> _residual = [];
+    private readonly List<Episode> _episodes = [];
+    private readonly Dictionary<(int Layer, string Inputs), (double Sum, int Count)[]> _measured = [];
+    private readonly Dictionary<(int Layer, string Inputs), double[]> _future = [];
+    private readonly List<double[]>[] _futureByLayer;
     private readonly Dictionary<(int Layer, string Inputs), float[]> _targetValues = [];
     private readonly Func<int, int[]> _allChoices;
     private int _replayNext;
     private long _episodesProposed;
     private long _updates;
     private double _rewardScale = double.NaN;
+    private double _logSquaredError = 1;
     private int[]? _best;
     private double _bestCost = double.PositiveInfinity;
 
@@ -67,6 +85,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         _random = new SplitMix64(seed);
         int[][] choices = [.. space.Layers.Select(l => Enumerable.Range(0, l.Choices.Count).ToArray())];
         _allChoices = layer => choices[layer];
+        _futureByLayer = [.. space.Layers.Select(_ => new List<double[]>())];
         _online = new QNetwork(DqnFeatures.Width, _options.HiddenUnits, _random);
         _target = new QNetwork(DqnFeatures.Width, _options.HiddenUnits, _random);
         if (_options.InitialWeightsPath is { } path)
@@ -93,7 +112,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
 
     public IReadOnlyList<CandidatePlan> Propose(int count)
     {
-        // Within one call the network does not change, and a layer's Q values depend only on its input formats.
+        // Within one call nothing learned changes, and a layer's Q values depend only on its input formats.
         var cache = new Dictionary<(int Layer, string Inputs), float[]>();
         var plans = new List<CandidatePlan>(count);
         for (var e = 0; e < count; e++)
@@ -111,7 +130,13 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         ArgumentNullException.ThrowIfNull(results);
         foreach (var result in results)
         {
-            Remember(result);
+            var episode = Remember(result);
+            _episodes.Add(episode);
+            BackUp(episode);
+            for (var k = 0; k < _options.ReplayEpisodes; k++)
+            {
+                BackUp(_episodes[_random.Next(_episodes.Count)]);
+            }
         }
 
         if (_replay.Count < _options.BatchSize)
@@ -136,15 +161,18 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
     }
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/> into both networks.</summary>
-    /// <exception cref="InvalidDataException">Not a weights file, or of a network of another shape.</exception>
+    /// <exception cref="InvalidDataException">Not a weights file of this version, or of a network of another shape.</exception>
     public void LoadWeights(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var file = File.OpenRead(path);
         using var reader = new BinaryReader(file);
-        if (reader.ReadString() != WeightsFormat)
+        var format = reader.ReadString();
+        if (format != WeightsFormat)
         {
-            throw new InvalidDataException($"'{path}' is not a DQN weights file ({WeightsFormat})");
+            throw new InvalidDataException(format.StartsWith("dsx-dqn-weights/", StringComparison.Ordinal)
+                ? $"'{path}' holds DQN weights of another version ({format}; this learner reads {WeightsFormat}, whose network predicts per-layer costs): train the source learner again"
+                : $"'{path}' is not a DQN weights file ({WeightsFormat})");
         }
 
         _online.Read(reader);
@@ -162,6 +190,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             writer.Write(_episodesProposed);
             writer.Write(_updates);
             writer.Write(_rewardScale);
+            writer.Write(_logSquaredError);
             writer.Write(_bestCost);
             writer.Write(_best is not null);
             if (_best is not null)
@@ -175,21 +204,36 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             {
                 writer.Write(t.Layer);
                 writer.Write(t.Reward);
-                writer.Write(t.Terminal);
-                foreach (var c in t.Plan)
-                {
-                    writer.Write(c);
-                }
+                StrategyState.WriteInts(writer, t.Plan);
             }
 
-            writer.Write(_residual.Count);
-            foreach (var ((layer, inputs), delta) in _residual)
+            writer.Write(_episodes.Count);
+            foreach (var e in _episodes)
+            {
+                StrategyState.WriteInts(writer, e.Plan);
+                writer.Write(e.Last);
+            }
+
+            writer.Write(_measured.Count);
+            foreach (var ((layer, inputs), means) in _measured)
             {
                 writer.Write(layer);
                 writer.Write(inputs);
-                foreach (var d in delta)
+                foreach (var (sum, count) in means)
                 {
-                    writer.Write(d);
+                    writer.Write(sum);
+                    writer.Write(count);
+                }
+            }
+
+            writer.Write(_future.Count);
+            foreach (var ((layer, inputs), future) in _future)
+            {
+                writer.Write(layer);
+                writer.Write(inputs);
+                foreach (var f in future)
+                {
+                    writer.Write(f);
                 }
             }
 
@@ -207,13 +251,14 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         using var reader = new BinaryReader(new MemoryStream(state));
         if (reader.ReadString() != StateFormat || reader.ReadInt32() != _space.Layers.Count)
         {
-            throw new ArgumentException($"not a DQN state of this {_space.Layers.Count}-layer search space", nameof(state));
+            throw new ArgumentException($"not a DQN state ({StateFormat}) of this {_space.Layers.Count}-layer search space", nameof(state));
         }
 
         _random.State = reader.ReadUInt64();
         _episodesProposed = reader.ReadInt64();
         _updates = reader.ReadInt64();
         _rewardScale = reader.ReadDouble();
+        _logSquaredError = reader.ReadDouble();
         _bestCost = reader.ReadDouble();
         _best = reader.ReadBoolean() ? StrategyState.ReadInts(reader) : null;
         var count = reader.ReadInt32();
@@ -223,29 +268,45 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         {
             var layer = reader.ReadInt32();
             var reward = reader.ReadSingle();
-            var terminal = reader.ReadBoolean();
-            var plan = new int[_space.Layers.Count];
-            for (var i = 0; i < plan.Length; i++)
-            {
-                plan[i] = reader.ReadInt32();
-            }
-
-            _replay.Add(new Transition(plan, layer, reward, terminal));
+            _replay.Add(new Transition(StrategyState.ReadInts(reader), layer, reward));
         }
 
-        _residual.Clear();
-        var residuals = reader.ReadInt32();
-        for (var k = 0; k < residuals; k++)
+        _episodes.Clear();
+        count = reader.ReadInt32();
+        for (var k = 0; k < count; k++)
         {
-            var layer = reader.ReadInt32();
-            var inputs = reader.ReadString();
-            var delta = new double[_space.Layers[layer].Choices.Count];
-            for (var c = 0; c < delta.Length; c++)
+            _episodes.Add(new Episode(StrategyState.ReadInts(reader), reader.ReadInt32()));
+        }
+
+        _measured.Clear();
+        count = reader.ReadInt32();
+        for (var k = 0; k < count; k++)
+        {
+            var key = (reader.ReadInt32(), reader.ReadString());
+            var means = new (double, int)[_space.Layers[key.Item1].Choices.Count];
+            for (var c = 0; c < means.Length; c++)
             {
-                delta[c] = reader.ReadDouble();
+                means[c] = (reader.ReadDouble(), reader.ReadInt32());
             }
 
-            _residual[(layer, inputs)] = delta;
+            _measured[key] = means;
+        }
+
+        _future.Clear();
+        foreach (var list in _futureByLayer)
+        {
+            list.Clear();
+        }
+
+        count = reader.ReadInt32();
+        for (var k = 0; k < count; k++)
+        {
+            var key = (reader.ReadInt32(), reader.ReadString());
+            var future = NewFuture(key);
+            for (var c = 0; c < future.Length; c++)
+            {
+                future[c] = reader.ReadDouble();
+            }
         }
 
         _online.Read(reader);
@@ -261,14 +322,15 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         _target.Dispose();
     }
 
-    private void Remember(EpisodeResult result)
+    /// <summary>Stores the episode's transitions for the network and its rewards in the measured means; returns it for the backups.</summary>
+    private Episode Remember(EpisodeResult result)
     {
         var plan = result.Plan.Choices.ToArray();
         if (result.FailedLayer is { } failed)
         {
             // Nothing after the failing layer ran; its choice is what to avoid.
-            Add(new Transition(plan, failed, (float)-_options.FailurePenalty, Terminal: true));
-            return;
+            Witness(plan, failed, -_options.FailurePenalty);
+            return new Episode(plan, failed);
         }
 
         if (double.IsNaN(_rewardScale))
@@ -284,12 +346,68 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             (_best, _bestCost) = (plan, total);
         }
 
+        var last = plan.Length - 1;
+        var firstSeen = new List<int>();
         for (var i = 0; i < plan.Length; i++)
         {
             var cost = result.LayerCosts[i];
             var reward = double.IsFinite(cost) ? -cost / _rewardScale : -_options.FailurePenalty;
-            Add(new Transition(plan, i, (float)reward, Terminal: i == plan.Length - 1 || !double.IsFinite(cost)));
+            if (double.IsFinite(cost) && !IsMeasured(StateKey(i, plan), plan[i]))
+            {
+                firstSeen.Add(i);
+            }
+
+            Witness(plan, i, reward);
+            if (!double.IsFinite(cost))
+            {
+                last = i;
+                break;
+            }
         }
+
+        TrackPredictionError(plan, firstSeen, result.LayerCosts);
+        return new Episode(plan, last);
+    }
+
+    private bool IsMeasured((int Layer, string Inputs) key, int choice) =>
+        _measured.TryGetValue(key, out var means) && means[choice].Count > 0;
+
+    /// <summary>
+    /// Folds the network's log-cost error on choices measured for the first time into the error the optimism allows
+    /// for: their error before the network trained on them, which is what it gets wrong about the choices not measured yet.
+    /// </summary>
+    private void TrackPredictionError(int[] plan, List<int> layers, IReadOnlyList<double> costs)
+    {
+        if (layers.Count == 0)
+        {
+            return;
+        }
+
+        var rows = new float[layers.Count * DqnFeatures.Width];
+        for (var k = 0; k < layers.Count; k++)
+        {
+            _features.Write(layers[k], plan, plan[layers[k]], rows, k * DqnFeatures.Width);
+        }
+
+        var predicted = _online.Evaluate(rows, layers.Count);
+        for (var k = 0; k < layers.Count; k++)
+        {
+            var error = predicted[k] - Math.Log(Math.Max(SmallestCost, costs[layers[k]]));
+            _logSquaredError = (0.95 * _logSquaredError) + (0.05 * error * error);
+        }
+    }
+
+    private void Witness(int[] plan, int layer, double reward)
+    {
+        Add(new Transition(plan, layer, (float)reward));
+        var key = StateKey(layer, plan);
+        if (!_measured.TryGetValue(key, out var means))
+        {
+            _measured[key] = means = new (double, int)[_space.Layers[layer].Choices.Count];
+        }
+
+        var (sum, count) = means[plan[layer]];
+        means[plan[layer]] = (sum + reward, count + 1);
     }
 
     private void Add(Transition transition)
@@ -305,6 +423,80 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         }
     }
 
+    /// <summary>Sets F of each layer's choice in <paramref name="episode"/>, last layer first, to the best Q at the next layer (with discount).</summary>
+    private void BackUp(Episode episode)
+    {
+        for (var i = episode.Last; i >= 0; i--)
+        {
+            var next = 0.0;
+            if (i < episode.Last)
+            {
+                var nextKey = StateKey(i + 1, episode.Plan);
+                var predicted = TargetValues(nextKey, episode.Plan);
+                next = Enumerable.Range(0, predicted.Length).Max(c => Reward(nextKey, c, predicted[c]) + Future(nextKey, c));
+            }
+
+            var key = StateKey(i, episode.Plan);
+            if (!_future.TryGetValue(key, out var future))
+            {
+                future = NewFuture(key);
+            }
+
+            future[episode.Plan[i]] = _options.Discount * next;
+        }
+    }
+
+    private double[] NewFuture((int Layer, string Inputs) key)
+    {
+        var future = new double[_space.Layers[key.Layer].Choices.Count];
+        Array.Fill(future, double.NaN);
+        _future[key] = future;
+        _futureByLayer[key.Layer].Add(future);
+        return future;
+    }
+
+    /// <summary>The measured mean reward of <paramref name="choice"/> at <paramref name="key"/>, or the optimistic reward of the network's log-cost <paramref name="predicted"/>.</summary>
+    private double Reward((int Layer, string Inputs) key, int choice, float predicted)
+    {
+        if (_measured.TryGetValue(key, out var means) && means[choice].Count > 0)
+        {
+            return means[choice].Sum / means[choice].Count;
+        }
+
+        var scale = double.IsNaN(_rewardScale) ? 1 : _rewardScale;
+        return -Math.Exp(predicted - (_options.Optimism * Math.Sqrt(_logSquaredError))) / scale;
+    }
+
+    /// <summary>F of <paramref name="choice"/> at <paramref name="key"/>, borrowed from its state's best, or its layer's best, until backed up.</summary>
+    private double Future((int Layer, string Inputs) key, int choice)
+    {
+        if (_future.TryGetValue(key, out var future))
+        {
+            return double.IsNaN(future[choice]) ? BestOf([future]) : future[choice];
+        }
+
+        return BestOf(_futureByLayer[key.Layer]);
+    }
+
+    private static double BestOf(IEnumerable<double[]> futures)
+    {
+        var best = double.NaN;
+        foreach (var future in futures)
+        {
+            foreach (var f in future)
+            {
+                // NaN (not backed up) never compares true, so it is skipped.
+                if (f > best || (double.IsNaN(best) && !double.IsNaN(f)))
+                {
+                    best = f;
+                }
+            }
+        }
+
+        return double.IsNaN(best) ? 0 : best;
+    }
+
+    /// <summary>One gradient step of the network towards the log costs of a batch of replayed transitions.</summary>
     private void Update()
     {
         var batch = new Transition[_options.BatchSize];
@@ -313,40 +505,23 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             batch[b] = _replay[_random.Next(_replay.Count)];
         }
 
-        var targets = Targets(batch);
         var rows = new float[batch.Length * DqnFeatures.Width];
-        var keys = new (int Layer, string Inputs)[batch.Length];
-        var networkTargets = new float[batch.Length];
+        var logCosts = new float[batch.Length];
         for (var b = 0; b < batch.Length; b++)
         {
             _features.Write(batch[b].Layer, batch[b].Plan, batch[b].Plan[batch[b].Layer], rows, b * DqnFeatures.Width);
-            keys[b] = StateKey(batch[b].Layer, batch[b].Plan);
-            networkTargets[b] = (float)(targets[b] - Residual(keys[b], batch[b].Plan[batch[b].Layer]));
+            logCosts[b] = (float)Math.Log(Math.Max(SmallestCost, -batch[b].Reward * _rewardScale));
         }
 
-        float[] predicted;
         using (var scope = NewDisposeScope())
         {
             // Torch-owned (aligned) copies, not tensor(float[]): see QNetwork.Owned.
             var input = QNetwork.Owned(rows, batch.Length, DqnFeatures.Width);
             var q = _online.Forward(input);
-            predicted = q.detach().data<float>().ToArray();
-            // Both learn from one TD error, target - (net + delta): the network fits what the residual leaves. A network
-            // fitting the whole target alone drifts under a residual that lags it, and the greedy plan wanders.
-            var loss = nn.functional.huber_loss(q, QNetwork.Owned(networkTargets, batch.Length));
+            var loss = nn.functional.huber_loss(q, QNetwork.Owned(logCosts, batch.Length));
             _optimizer.ZeroGrad();
             loss.backward();
             _optimizer.Step();
-        }
-
-        for (var b = 0; b < batch.Length; b++)
-        {
-            if (!_residual.TryGetValue(keys[b], out var delta))
-            {
-                _residual[keys[b]] = delta = new double[_space.Layers[batch[b].Layer].Choices.Count];
-            }
-
-            delta[batch[b].Plan[batch[b].Layer]] += _options.ResidualLearningRate * (networkTargets[b] - predicted[b]);
         }
 
         _updates++;
@@ -356,43 +531,26 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         }
     }
 
-    /// <summary>r + discount * max over the next layer's choices of the target network's Q plus the residual (r alone at the last layer).</summary>
-    private float[] Targets(Transition[] batch)
-    {
-        var targets = new float[batch.Length];
-        for (var b = 0; b < batch.Length; b++)
-        {
-            var next = 0.0;
-            if (!batch[b].Terminal)
-            {
-                var key = StateKey(batch[b].Layer + 1, batch[b].Plan);
-                var q = TargetValues(key, batch[b].Plan);
-                next = Enumerable.Range(0, q.Length).Max(c => q[c] + Residual(key, c));
-            }
-
-            targets[b] = batch[b].Reward + (float)(_options.Discount * next);
-        }
-
-        return targets;
-    }
-
     /// <summary>
-    /// The target network's Q of every choice at <paramref name="key"/>'s layer. The target network changes only at a
-    /// sync, and a layer's rows depend only on its input formats, so its values are kept until the next sync: a batch
-    /// of 64 transitions draws from a few hundred states, and scoring every next layer's choices for each was most of
-    /// an update's time. One state is scored alone, so its values do not depend on which batch first asked for it.
+    /// The target network's log cost of every choice at <paramref name="key"/>'s layer. The target network changes only
+    /// at a sync, and a layer's rows depend only on its input formats, so its values are kept until the next sync.
     /// </summary>
     private float[] TargetValues((int Layer, string Inputs) key, int[] plan)
     {
-        if (!_targetValues.TryGetValue(key, out var q))
+        if (!_targetValues.TryGetValue(key, out var values))
         {
-            var n = _space.Layers[key.Layer].Choices.Count;
-            var rows = new float[n * DqnFeatures.Width];
-            _features.WriteAllChoices(key.Layer, plan, rows, 0);
-            _targetValues[key] = q = _target.Evaluate(rows, n);
+            _targetValues[key] = values = Predict(_target, key.Layer, plan);
         }
 
-        return q;
+        return values;
+    }
+
+    private float[] Predict(QNetwork network, int layer, int[] plan)
+    {
+        var n = _space.Layers[layer].Choices.Count;
+        var rows = new float[n * DqnFeatures.Width];
+        _features.WriteAllChoices(layer, plan, rows, 0);
+        return network.Evaluate(rows, n);
     }
 
     private void SyncTarget()
@@ -401,36 +559,23 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         _targetValues.Clear();
     }
 
-    /// <summary>Q of every choice at <paramref name="layer"/> under <paramref name="choices"/>' earlier choices: the online network plus the residual.</summary>
+    /// <summary>Q of every choice at <paramref name="layer"/> under <paramref name="choices"/>' earlier choices.</summary>
     private float[] QValues(int layer, int[] choices, Dictionary<(int, string), float[]> cache)
     {
         var key = StateKey(layer, choices);
         if (!cache.TryGetValue(key, out var q))
         {
-            var n = _space.Layers[layer].Choices.Count;
-            var rows = new float[n * DqnFeatures.Width];
-            _features.WriteAllChoices(layer, choices, rows, 0);
-            q = _online.Evaluate(rows, n);
-            if (_residual.TryGetValue(key, out var delta))
-            {
-                for (var c = 0; c < n; c++)
-                {
-                    q[c] = (float)(q[c] + delta[c]);
-                }
-            }
-
+            var predicted = Predict(_online, layer, choices);
+            q = [.. predicted.Select((p, c) => (float)(Reward(key, c, p) + Future(key, c)))];
             cache[key] = q;
         }
 
         return q;
     }
 
-    /// <summary>The residual's (and the proposal cache's) key of <paramref name="layer"/>: the formats its inputs arrive in under <paramref name="plan"/>.</summary>
+    /// <summary>The key of <paramref name="layer"/>'s state: the formats its inputs arrive in under <paramref name="plan"/>.</summary>
     private (int Layer, string Inputs) StateKey(int layer, int[] plan) =>
         (layer, string.Join(',', _space.Layers[layer].Inputs.Select(p => p == SearchLayer.GraphInput ? TensorFormat.Plain : _space.Layers[p].Choices[plan[p]].Format)));
-
-    private double Residual((int Layer, string Inputs) key, int choice) =>
-        _residual.TryGetValue(key, out var delta) ? delta[choice] : 0;
 
     // Ties go to the first candidate, so equal networks make equal proposals.
     private static int ArgMax(float[] values, int[] candidates)
@@ -447,6 +592,9 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         return best;
     }
 
-    /// <summary>One layer of one observed episode: the whole plan (it fixes this layer's and the next layer's input formats), the layer, its reward.</summary>
-    private sealed record Transition(int[] Plan, int Layer, float Reward, bool Terminal);
+    /// <summary>One layer of one observed episode: the whole plan (it fixes the layer's input formats), the layer, its reward.</summary>
+    private sealed record Transition(int[] Plan, int Layer, float Reward);
+
+    /// <summary>An observed plan and the last layer that ran (the failing one, if one failed).</summary>
+    private sealed record Episode(int[] Plan, int Last);
 }

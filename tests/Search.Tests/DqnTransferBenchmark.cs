@@ -16,8 +16,9 @@ namespace Dsx.Search.Tests;
 /// DSX_BENCH_EPSILON_END (the DQN's epsilon floor, 0.02), DSX_BENCH_MOVES (1: the DQN explores with Q-learning's block
 /// moves and sticky exploration, <see cref="ExplorationMoves"/>; default 0), DSX_BENCH_AROUND_BEST (1: the DQN's block
 /// moves go around its best plan, <see cref="DqnOptions.BlockMovesAroundBest"/>; default 0),
-/// DSX_BENCH_TRANSFER_EPSILON (the epsilon the transferred learner and its same-schedule scratch row start at, 0.3),
-/// DSX_BENCH_TRANSFER_DECAY (the share of the budget over which their epsilon falls, 0.5),
+/// DSX_BENCH_TRANSFER_EPSILON (the epsilon the transferred learner and its same-schedule scratch row start at, 0.1),
+/// DSX_BENCH_TRANSFER_DECAY (the share of the budget over which their epsilon falls, 0.1; the "scratch" row keeps
+/// the older schedule, epsilon 1 falling over half the budget),
 /// DSX_BENCH_ROWS (which rows to run, comma-separated among random, scratch, scratch-same, transfer, qlearning; default all),
 /// DSX_BENCH_REPORT (file to write the markdown result to, rewritten after each row, with one line per run in
 /// the same name plus ".runs"; default: the test output only).
@@ -45,8 +46,8 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var moves = Setting("DSX_BENCH_MOVES", "0") == "1" ? new ExplorationMoves() : ExplorationMoves.None;
         var aroundBest = Setting("DSX_BENCH_AROUND_BEST", "0") == "1";
         // A learner started from transferred weights explores less at first, or its first episodes would be random and the weights wasted.
-        var transferEpsilon = double.Parse(Setting("DSX_BENCH_TRANSFER_EPSILON", "0.3"), CultureInfo.InvariantCulture);
-        var transferDecay = double.Parse(Setting("DSX_BENCH_TRANSFER_DECAY", "0.5"), CultureInfo.InvariantCulture);
+        var transferEpsilon = double.Parse(Setting("DSX_BENCH_TRANSFER_EPSILON", "0.1"), CultureInfo.InvariantCulture);
+        var transferDecay = double.Parse(Setting("DSX_BENCH_TRANSFER_DECAY", "0.1"), CultureInfo.InvariantCulture);
         var rows = Setting("DSX_BENCH_ROWS", "random,scratch,scratch-same,transfer,qlearning").Split(',');
         var reportPath = Environment.GetEnvironmentVariable("DSX_BENCH_REPORT") is { Length: > 0 } path ? path : null;
 
@@ -62,14 +63,15 @@ public sealed class DqnTransferBenchmark(ITestOutputHelper output)
         var weights = Path.Combine(Path.GetTempPath(), $"dsx-dqn-{sourceName}-{Environment.ProcessId}.weights");
         var clock = Stopwatch.StartNew();
         var options = new DqnOptions { UpdatesPerEpisode = UpdatesPerEpisode, LearningRate = learningRate, EpsilonEnd = epsilonEnd, Moves = moves, BlockMovesAroundBest = aroundBest };
-        using (var trainer = new DqnStrategy(source.Space, 1000, options with { Board = sourceTable.Board, EpisodeBudget = trainEpisodes }))
+        // The source explores widely (epsilon 1 falling over half its budget), so its network sees many kinds of choice.
+        using (var trainer = new DqnStrategy(source.Space, 1000, options with { Board = sourceTable.Board, EpisodeBudget = trainEpisodes, EpsilonStart = 1, EpsilonDecayShare = 0.5 }))
         {
             var trained = EpisodesToTolerance(trainer, source, new ExactDp(source.Table).Solve(source.Objective).Cost, trainEpisodes);
             trainer.SaveWeights(weights);
             report.AppendLine(CultureInfo.InvariantCulture, $"trained on {sourceName} for {trainEpisodes} episodes (seed 1000; best {trained.Best / new ExactDp(source.Table).Solve(source.Objective).Cost:F4} x its optimum, within 1 % at episode {Show(trained.Reached[^1])}) in {clock.Elapsed.TotalSeconds:F0} s");
         }
 
-        var scratch = options with { Board = targetTable.Board, EpisodeBudget = budget };
+        var scratch = options with { Board = targetTable.Board, EpisodeBudget = budget, EpsilonStart = 1, EpsilonDecayShare = 0.5 };
         var same = scratch with { EpsilonStart = transferEpsilon, EpsilonDecayShare = transferDecay };
         var schedule = $"epsilon {transferEpsilon} -> {epsilonEnd} over {transferDecay:0.##} of the budget";
         var runs = new (string Key, string Name, Func<ulong, ISearchStrategy> Create)[]
