@@ -393,6 +393,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         for (var k = 0; k < layers.Count; k++)
         {
             var error = predicted[k] - Math.Log(Math.Max(SmallestCost, costs[layers[k]]));
+            // A moving mean: the optimism should allow for the network's error now, not for its random start.
             _logSquaredError = (0.95 * _logSquaredError) + (0.05 * error * error);
         }
     }
