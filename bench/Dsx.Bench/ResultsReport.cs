@@ -47,6 +47,7 @@ internal sealed class ResultsReport(RunSet runs, IReadOnlyDictionary<string, Tun
         Paper(text, Png(plots, markdownDir, "paper-speedup.png"), Png(plots, markdownDir, "paper-memory.png"));
         OnnxRuntime(text, Png(plots, markdownDir, "ort-ratio.png"));
         Search(text, Png(plots, markdownDir, "search-episodes.png"), Png(plots, markdownDir, "search-regret.png"));
+        runs.SaveAgreements();
         return text.ToString();
     }
 

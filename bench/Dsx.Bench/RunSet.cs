@@ -1,11 +1,22 @@
+using System.Text.Json;
+
 namespace Dsx.Bench;
 
 /// <summary>
 /// The interleaved runs of one bench: per model and configuration, medians over rounds and paired ratios. Output paths
-/// are relative to <paramref name="directory"/>.
+/// are relative to <paramref name="directory"/>. The outputs are large and not committed, so every agreement computed
+/// from them is also kept in <c>agreement.json</c> there (<see cref="SaveAgreements"/>): a report written again where
+/// the outputs are gone (a clone, or <c>bench/run --phases search</c>) still has them. bench/run deletes that file with
+/// the runs when it measures again.
 /// </summary>
 internal sealed class RunSet(IReadOnlyList<RunRecord> runs, string directory)
 {
+    private const string AgreementFile = "agreement.json";
+
+    private static readonly JsonSerializerOptions SaveOptions = new() { WriteIndented = true };
+
+    private readonly Dictionary<string, OutputAgreement> _agreements = LoadAgreements(Path.Combine(directory, AgreementFile));
+
     public IReadOnlyList<string> Models { get; } = [.. runs.Select(r => r.Model).Distinct()];
 
     public int Rounds => runs.Count == 0 ? 0 : runs.Max(r => r.Round);
@@ -34,7 +45,34 @@ internal sealed class RunSet(IReadOnlyList<RunRecord> runs, string directory)
         var outputs = Of(model, reference).Where(r => r.Output is not null).ToDictionary(r => r.Round, r => Path.Combine(directory, r.Output!));
         var first = Of(model, config).Where(r => r.Output is not null && outputs.ContainsKey(r.Round)).MinBy(r => r.Round);
         var path = first is null ? null : Path.Combine(directory, first.Output!);
-        return path is null || !File.Exists(path) || !File.Exists(outputs[first!.Round]) ? null : OutputAgreement.CompareFiles(path, outputs[first.Round]);
+        var key = $"{model} {config} {reference}";
+        if (path is not null && File.Exists(path) && File.Exists(outputs[first!.Round]))
+        {
+            _agreements[key] = OutputAgreement.CompareFiles(path, outputs[first.Round]);
+        }
+
+        return _agreements.GetValueOrDefault(key);
+    }
+
+    /// <summary>Writes every agreement known (computed or kept) to <c>agreement.json</c>.</summary>
+    public void SaveAgreements()
+    {
+        if (_agreements.Count > 0)
+        {
+            File.WriteAllText(Path.Combine(directory, AgreementFile), JsonSerializer.Serialize(new SortedDictionary<string, OutputAgreement>(_agreements, StringComparer.Ordinal), SaveOptions));
+        }
+    }
+
+    private static Dictionary<string, OutputAgreement> LoadAgreements(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, OutputAgreement>>(File.ReadAllText(path)) ?? [] : [];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not the agreements bench/run keeps ({e.Message}); delete it and measure again", e);
+        }
     }
 
     private IEnumerable<RunRecord> Of(string model, string config) => runs.Where(r => r.Model == model && r.Config == config);

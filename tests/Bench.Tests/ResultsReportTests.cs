@@ -59,6 +59,36 @@ public sealed class ResultsReportTests : IDisposable
     }
 
     [Fact]
+    public void Agreements_outlive_the_outputs_they_were_computed_from()
+    {
+        // The outputs are not committed: a report written again from a clone (bench/run --phases search) keeps them.
+        var raw = Directory.CreateDirectory(Path.Combine(_dir, "raw")).FullName;
+        Directory.CreateDirectory(Path.Combine(raw, "outputs"));
+        WriteOutput(raw, "outputs/a.baseline.npy", [0, 3, 1]);
+        WriteOutput(raw, "outputs/a.int8.npy", [0, 2.9f, 1]);
+        File.WriteAllLines(Path.Combine(raw, "runs.jsonl"), [
+            Run("a", "baseline", 1, 40, 400, "outputs/a.baseline.npy"),
+            Run("a", "int8", 1, 10, 100, "outputs/a.int8.npy"),
+        ]);
+        Assert.Contains("same top-1, rel. error 0.032", ResultsReport.Load(raw).Write(Path.Combine(_dir, "plots"), _dir), StringComparison.Ordinal);
+
+        Directory.Delete(Path.Combine(raw, "outputs"), recursive: true);
+
+        Assert.Contains("same top-1, rel. error 0.032", ResultsReport.Load(raw).Write(Path.Combine(_dir, "plots"), _dir), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_appended_part_keeps_its_links_working_from_the_results_folder()
+    {
+        var results = Path.Combine(_dir, "bench", "results");
+        var bench = Path.Combine(_dir, "bench");
+
+        var rebased = ResultsDocument.RebaseLinks("![cpu](farm-cpu.png) [design](../docs/farm.md) [up](https://example.org/a.png) [here](#figures)", results, bench);
+
+        Assert.Equal("![cpu](results/farm-cpu.png) [design](docs/farm.md) [up](https://example.org/a.png) [here](#figures)", rebased);
+    }
+
+    [Fact]
     public void A_broken_run_line_names_the_file()
     {
         var raw = Directory.CreateDirectory(Path.Combine(_dir, "raw")).FullName;
