@@ -44,8 +44,10 @@ public sealed record DqnOptions
 
     /// <summary>
     /// How optimistic the learner is about a choice it has not measured: its predicted cost is divided by
-    /// e^(this x the network's RMS error in log cost on choices when they were first measured). 1 lets the search try
-    /// what the network cannot rule out within its typical error (bench/dqn-transfer.md, eighth round).
+    /// e^(this x the network's RMS error in log cost on choices when they were first measured), a measured mean by
+    /// e^(this x the board's measurement noise in log / the square root of its count). 1 lets the search try what
+    /// neither the network nor the measurements rule out within their typical error (bench/dqn-transfer.md, eighth
+    /// round; bench/search.md); 0 takes predictions and measured means at their word.
     /// </summary>
     public double Optimism { get; init; } = 1;
 

@@ -17,7 +17,9 @@ namespace Dsx.Search;
 /// choice is scored optimistically, its predicted cost divided by e^(<see cref="DqnOptions.Optimism"/> x the RMS log
 /// error the network made on choices when they were first measured, before it trained on them): a network that still
 /// predicts badly (from scratch) makes the search try what it cannot rule out, an accurate one (transferred) only the
-/// plausible alternatives.</item>
+/// plausible alternatives. A measured mean is optimistic alike, by its standard error: the board's noise (pooled
+/// over re-measured choices, in log) over the square root of its count, so a choice that was unlucky in one noisy
+/// measurement is measured again (the DQN had ended 2.3 % off on ResNet-18's noisy table, bench/search.md).</item>
 /// <item>F is a table per (layer, input formats, choice) of the best Q at the next layer, backed up over each observed
 /// episode and <see cref="DqnOptions.ReplayEpisodes"/> replayed ones, last layer first (QS-DNN's experience replay).
 /// A choice not backed up yet borrows the best F of its state; a state not seen yet the best F of its layer: what
@@ -47,7 +49,7 @@ namespace Dsx.Search;
 /// </summary>
 public sealed class DqnStrategy : ISearchStrategy, IDisposable
 {
-    private const string StateFormat = "dsx-dqn-state/4";
+    private const string StateFormat = "dsx-dqn-state/5";
     private const string WeightsFormat = "dsx-dqn-weights/2";
 
     /// <summary>Floor of a cost the network regresses the log of (ms): a layer that measured 0 must not give -infinity.</summary>
@@ -72,6 +74,8 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
     private long _updates;
     private double _rewardScale = double.NaN;
     private double _logSquaredError = 1;
+    private double _noiseSum;
+    private long _noiseCount;
     private int[]? _best;
     private double _bestCost = double.PositiveInfinity;
 
@@ -191,6 +195,8 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             writer.Write(_updates);
             writer.Write(_rewardScale);
             writer.Write(_logSquaredError);
+            writer.Write(_noiseSum);
+            writer.Write(_noiseCount);
             writer.Write(_bestCost);
             writer.Write(_best is not null);
             if (_best is not null)
@@ -259,6 +265,8 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         _updates = reader.ReadInt64();
         _rewardScale = reader.ReadDouble();
         _logSquaredError = reader.ReadDouble();
+        _noiseSum = reader.ReadDouble();
+        _noiseCount = reader.ReadInt64();
         _bestCost = reader.ReadDouble();
         _best = reader.ReadBoolean() ? StrategyState.ReadInts(reader) : null;
         var count = reader.ReadInt32();
@@ -352,9 +360,17 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         {
             var cost = result.LayerCosts[i];
             var reward = double.IsFinite(cost) ? -cost / _rewardScale : -_options.FailurePenalty;
-            if (double.IsFinite(cost) && !IsMeasured(StateKey(i, plan), plan[i]))
+            if (double.IsFinite(cost))
             {
-                firstSeen.Add(i);
+                var key = StateKey(i, plan);
+                if (IsMeasured(key, plan[i]))
+                {
+                    TrackNoise(key, plan[i], cost);
+                }
+                else
+                {
+                    firstSeen.Add(i);
+                }
             }
 
             Witness(plan, i, reward);
@@ -395,6 +411,36 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
             var error = predicted[k] - Math.Log(Math.Max(SmallestCost, costs[layers[k]]));
             // A moving mean: the optimism should allow for the network's error now, not for its random start.
             _logSquaredError = (0.95 * _logSquaredError) + (0.05 * error * error);
+        }
+    }
+
+    /// <summary>
+    /// The spread of one measurement of a layer's cost (standard deviation in log), pooled over every re-measured choice;
+    /// 0 until something was measured twice. Below 1e-9 it is the running means' rounding, not noise, and reads as 0,
+    /// so a noise-free board's measured means are taken exactly as measured.
+    /// </summary>
+    private double MeasurementNoise
+    {
+        get
+        {
+            var noise = _noiseCount > 0 ? Math.Sqrt(_noiseSum / _noiseCount) : 0;
+            return noise < 1e-9 ? 0 : noise;
+        }
+    }
+
+    /// <summary>
+    /// Folds how far a re-measured <paramref name="cost"/> lies from the choice's mean so far (in log) into the pooled
+    /// measurement noise. With n earlier measurements the squared deviation's expectation is sigma^2 (1 + 1/n), hence the weight.
+    /// </summary>
+    private void TrackNoise((int Layer, string Inputs) key, int choice, double cost)
+    {
+        var (sum, count) = _measured[key][choice];
+        var mean = -sum / count * _rewardScale;
+        if (mean > 0 && cost > 0)
+        {
+            var deviation = Math.Log(cost / mean);
+            _noiseSum += deviation * deviation * count / (count + 1.0);
+            _noiseCount++;
         }
     }
 
@@ -461,7 +507,9 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
     {
         if (_measured.TryGetValue(key, out var means) && means[choice].Count > 0)
         {
-            return means[choice].Sum / means[choice].Count;
+            // Optimistic by the standard error of the mean: a choice unlucky in its few measurements is tried again.
+            var (sum, count) = means[choice];
+            return sum / count * Math.Exp(-_options.Optimism * MeasurementNoise / Math.Sqrt(count));
         }
 
         var scale = double.IsNaN(_rewardScale) ? 1 : _rewardScale;

@@ -113,6 +113,28 @@ public sealed class DqnStrategyTests
         }
     }
 
+    public static TheoryData<double[], bool> MeasurementsOfTheFavourite => new()
+    {
+        // Noisy (+-22 % in log): B's one measurement, 10 % above A's mean, may have been bad luck; B is measured again.
+        { [0.8, 1.25, 0.8, 1.25, 0.8, 1.25], true },
+        // The same mean with no spread: B's measurement is to be believed; the learner stays with A.
+        { [1.025, 1.025, 1.025, 1.025, 1.025, 1.025], false },
+    };
+
+    [Theory]
+    [MemberData(nameof(MeasurementsOfTheFavourite))]
+    public void A_choice_measured_once_above_the_favourite_is_measured_again_only_if_measurements_are_noisy(double[] costsOfA, bool expectB)
+    {
+        // One layer, two kernels the network cannot tell apart (identical feature rows): only the measurements rank them.
+        LayerChoice[] twins = [new("kernel_a", Layout.Nchw, Precision.Fp32, 1), new("kernel_b", Layout.Nchw, Precision.Fp32, 1)];
+        var space = SyntheticTables.Build(1, seed: 1, choices: twins).Space;
+        using var learner = new DqnStrategy(space, 5, new DqnOptions { EpsilonStart = 0, EpsilonEnd = 0 });
+        var (a, b) = (new CandidatePlan([0]), new CandidatePlan([1]));
+        learner.Observe([.. costsOfA.Select(cost => new EpisodeResult(a, [cost], cost)), new EpisodeResult(b, [1.1], 1.1)]);
+
+        Assert.Equal(expectB ? b : a, learner.Propose(1)[0]);
+    }
+
     [Fact]
     public void Saved_weights_load_into_a_learner_over_another_space_and_save_back_identically()
     {
