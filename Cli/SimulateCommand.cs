@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Dsx.Search;
 
 namespace Dsx.Cli;
@@ -26,7 +27,9 @@ internal static class SimulateCommand
         bool Json,
         string? Markdown,
         string? Csv,
-        string? Plot);
+        string? Plot,
+        string? DqnWeights,
+        string? SaveDqnWeights);
 
     public static Command Create()
     {
@@ -84,6 +87,15 @@ internal static class SimulateCommand
         {
             tables, strategies, episodes, seeds, checkpoints, objective, batch, noise, within, json, markdown, csv, plot,
         };
+        var dqnWeights = new DqnWeightsOptions();
+        dqnWeights.AddTo(command, r => r.GetValue(strategies)?.Split(',', StringSplitOptions.TrimEntries).Any(n => n is "dqn" or "all") == true);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(dqnWeights.Save) is not null && ((r.GetValue(tables)?.Length ?? 0) != 1 || r.GetValue(seeds) != 1))
+            {
+                r.AddError("--save-dqn-weights keeps the network of one search: give one --table and --seeds 1.");
+            }
+        });
         command.SetAction((r, ct) => CliErrors.Guard(() =>
         {
             var n = r.GetValue(episodes);
@@ -100,7 +112,9 @@ internal static class SimulateCommand
                 r.GetValue(json),
                 r.GetValue(markdown),
                 r.GetValue(csv),
-                r.GetValue(plot));
+                r.GetValue(plot),
+                r.GetValue(dqnWeights.Load),
+                r.GetValue(dqnWeights.Save));
             return Task.FromResult(Run(settings, ct));
         }));
         return command;
@@ -108,6 +122,7 @@ internal static class SimulateCommand
 
     private static int Run(Settings settings, CancellationToken ct)
     {
+        DqnWeightsOptions.CheckFiles(settings.DqnWeights, settings.SaveDqnWeights);
         var loaded = settings.Tables.Select(path => (Path: path, Table: MeasurementTable.Load(path))).ToList();
         var results = new List<TableRegret>();
         foreach (var (path, table) in loaded)
@@ -152,18 +167,35 @@ internal static class SimulateCommand
         var perSeed = new double[settings.Seeds][];
         var reach = new TargetReach[settings.Seeds];
         // Seeds are independent searches: run them on the machine's cores; each writes only its own row.
-        Parallel.For(0, settings.Seeds, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, s =>
+        try
+        {
+            RunSeeds();
+        }
+        catch (AggregateException e)
+        {
+            // What failed in a seed's search (a weights file of another version) is reported as it would be outside the loop.
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        return new StrategyRegret(name, perSeed, reach);
+
+        void RunSeeds() => Parallel.For(0, settings.Seeds, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, s =>
         {
             var seed = (ulong)(s + 1);
-            var strategy = StrategyFactory.Create(name, table.Space, seed, settings.Episodes);
+            var strategy = StrategyFactory.Create(name, table.Space, seed, settings.Episodes, table.Board, name == "dqn" ? settings.DqnWeights : null);
+            using var disposable = strategy as IDisposable;
             // The board's noise has its own stream, so it does not shift with how many draws a strategy makes.
             var simulator = new TableSimulator(table, settings.Objective, seed * 0x9E3779B97F4A7C15UL, settings.MeasuredNoise);
             var trace = SimulationRun.Execute(strategy, simulator, settings.Episodes, settings.Batch);
+            if (name == "dqn" && settings.SaveDqnWeights is { } weightsPath)
+            {
+                DqnWeightsOptions.WriteWeights(strategy, weightsPath);
+            }
+
             perSeed[s] = [.. Enumerable.Range(1, settings.Episodes).Select(e => trace.Regret(e, optimum))];
             var reached = trace.EpisodesToReach(optimum, settings.Within);
             reach[s] = new TargetReach(reached, reached is { } e ? trace.BoardMs[e - 1] / 1000 : null);
         });
-        return new StrategyRegret(name, perSeed, reach);
     }
 
     private static string[] ParseStrategies(string text)

@@ -34,7 +34,9 @@ internal static class TuneCommand
         ulong Seed,
         string? Output,
         bool Json,
-        IReadOnlyList<string> InputShapes);
+        IReadOnlyList<string> InputShapes,
+        string? DqnWeights,
+        string? SaveDqnWeights);
 
     public static Command Create()
     {
@@ -123,6 +125,8 @@ internal static class TuneCommand
             model, board, strategy, episodes, batch, objective, table, int8, noInt8, noSeeds, calibration, calibrationSize, top1, tolerated, maxError, maxDrop,
             confirmTop, finalRounds, repeats, warmup, seed, output, json, inputShape,
         };
+        var dqnWeights = new DqnWeightsOptions();
+        dqnWeights.AddTo(command, r => r.GetValue(strategy) == "dqn");
         command.Validators.Add(r =>
         {
             if (r.GetValue(int8) && r.GetValue(noInt8))
@@ -150,7 +154,9 @@ internal static class TuneCommand
                 r.GetValue(seed),
                 r.GetValue(output),
                 r.GetValue(json),
-                r.GetValue(inputShape) ?? []),
+                r.GetValue(inputShape) ?? [],
+                r.GetValue(dqnWeights.Load),
+                r.GetValue(dqnWeights.Save)),
             ct)));
         return command;
     }
@@ -163,6 +169,7 @@ internal static class TuneCommand
         }
 
         OutputPath.CheckFolder(settings.Output, "--output");
+        DqnWeightsOptions.CheckFiles(settings.DqnWeights, settings.SaveDqnWeights);
         var graph = ModelSource.Load(settings.Model, settings.InputShapes);
         var calibration = settings.Calibration is { } folder
             ? CalibrationSet.FromFolder(folder, graph.Inputs)
@@ -171,7 +178,8 @@ internal static class TuneCommand
         var space = local.Space;
         var table = settings.Table is { } path ? local.OpenTable(path) : new MeasurementTable(local.Space, local.Description);
         var strategySpace = WithoutFailing(settings.AllowInt8 ? space : WithoutInt8(space), table, settings.Table);
-        var strategy = StrategyFactory.Create(settings.Strategy, strategySpace, settings.Seed, settings.Episodes);
+        var strategy = StrategyFactory.Create(settings.Strategy, strategySpace, settings.Seed, settings.Episodes, local.Description, settings.DqnWeights);
+        using var disposable = strategy as IDisposable;
         var measurer = new BoardPlanMeasurer(local, settings.Timing, calibration, graph.Outputs[0].Name);
         var exploration = new Exploration(
             table,
@@ -203,6 +211,10 @@ internal static class TuneCommand
             + $"{settings.Strategy} for {settings.Episodes} episodes, objective {settings.Objective}, "
             + $"{table.Measurements} measurements already in the table; accuracy guard on {calibration.Description}"));
         var result = await exploration.RunAsync(cancellationToken);
+        if (settings.SaveDqnWeights is { } weightsPath)
+        {
+            DqnWeightsOptions.WriteWeights(strategy, weightsPath);
+        }
 
         await Console.Error.WriteLineAsync("measuring the baseline plan ...");
         var baseline = await local.Session.MeasureAsync(local.ModelHash, PlanFactory.Baseline(graph), settings.Timing, cancellationToken);

@@ -109,7 +109,8 @@ public sealed class LearnerGrain([PersistentState("learner", StorageNames.Defaul
         var spec = state.State.Spec ?? throw new InvalidOperationException($"learner {this.GetPrimaryKeyString()} was not initialised");
         var json = await GrainFactory.GetGrain<IMeasurementStoreGrain>(spec.StoreKey).GetTableAsync()
             ?? throw new InvalidOperationException($"the measurement store {spec.StoreKey} has no table");
-        var strategy = StrategyFactory.Create(spec.Strategy, StrategySpace(MeasurementTable.Parse(json).Space, spec), spec.Seed, spec.Episodes);
+        var table = MeasurementTable.Parse(json);
+        var strategy = StrategyFactory.Create(spec.Strategy, StrategySpace(table.Space, spec), spec.Seed, spec.Episodes, table.Board);
         if (state.State.Strategy is { } saved)
         {
             strategy.RestoreState(saved);

@@ -171,7 +171,17 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         ArgumentNullException.ThrowIfNull(path);
         using var file = File.OpenRead(path);
         using var reader = new BinaryReader(file);
-        var format = reader.ReadString();
+        string format;
+        try
+        {
+            format = reader.ReadString();
+        }
+        catch (EndOfStreamException)
+        {
+            // Shorter than its own header.
+            format = "";
+        }
+
         if (format != WeightsFormat)
         {
             throw new InvalidDataException(format.StartsWith("dsx-dqn-weights/", StringComparison.Ordinal)
@@ -179,7 +189,19 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
                 : $"'{path}' is not a DQN weights file ({WeightsFormat})");
         }
 
-        _online.Read(reader);
+        try
+        {
+            _online.Read(reader);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"'{path}' is cut short: it ends inside the network's weights");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{path}': {e.Message}", e);
+        }
+
         SyncTarget();
     }
 

@@ -93,6 +93,46 @@ public sealed class TuneCommandTests : IDisposable
         Assert.Contains("cat.npy: shape [1x2x3] does not match the model input", stderr, StringComparison.Ordinal);
     }
 
+    [ExecutorFact]
+    public async Task A_dqn_trained_by_simulate_on_a_recorded_table_starts_a_tune_which_saves_its_network_again()
+    {
+        var table = Path.Combine(_folder, "tiny_cnn.json");
+        var (trained, tuned) = (Path.Combine(_folder, "simulated.weights"), Path.Combine(_folder, "tuned.weights"));
+        Assert.Equal(0, (await RunDsxAsync("table", "record", "zoo:tiny_cnn", "-o", table, "--extra-plans", "0", "--repeats", "1")).ExitCode);
+
+        var simulate = await RunDsxAsync("simulate", "--table", table, "--strategy", "dqn", "--episodes", "30", "--seeds", "1", "--save-dqn-weights", trained);
+        Assert.True(simulate.ExitCode == 0, $"simulate: exit code {simulate.ExitCode}; stderr:\n{simulate.Stderr}");
+        var tune = await RunDsxAsync("tune", "zoo:tiny_cnn", "--strategy", "dqn", "--dqn-weights", trained, "--episodes", "12", "--final-rounds", "0", "--save-dqn-weights", tuned);
+
+        Assert.True(tune.ExitCode == 0, $"tune: exit code {tune.ExitCode}; stderr:\n{tune.Stderr}");
+        Assert.Contains($"wrote the DQN's weights to {tuned}", tune.Stderr, StringComparison.Ordinal);
+        // The same network's shape, trained further: the file is as long as the one it started from, not the same.
+        Assert.Equal(new FileInfo(trained).Length, new FileInfo(tuned).Length);
+        Assert.NotEqual(await File.ReadAllBytesAsync(trained), await File.ReadAllBytesAsync(tuned));
+    }
+
+    [Fact]
+    public async Task Dqn_weights_for_another_strategy_or_from_a_file_that_holds_none_are_refused_with_exit_code_2()
+    {
+        var notWeights = Path.Combine(_folder, "plan.json");
+        await File.WriteAllTextAsync(notWeights, "{}");
+
+        var otherStrategy = await RunDsxAsync("tune", "zoo:tiny_cnn", "--strategy", "qlearning", "--dqn-weights", notWeights);
+        var notAWeightsFile = await RunDsxAsync("simulate", "--table", TinyCnnTable(), "--strategy", "dqn", "--seeds", "2", "--episodes", "5", "--dqn-weights", notWeights);
+        var twoSeeds = await RunDsxAsync("simulate", "--table", TinyCnnTable(), "--strategy", "dqn", "--seeds", "2", "--save-dqn-weights", notWeights);
+
+        Assert.Equal(2, otherStrategy.ExitCode);
+        Assert.Contains("apply to the dqn strategy only", otherStrategy.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, notAWeightsFile.ExitCode);
+        Assert.Equal($"dsx: '{notWeights}' is not a DQN weights file (dsx-dqn-weights/2)", notAWeightsFile.Stderr.Trim());
+        Assert.Equal(2, twoSeeds.ExitCode);
+        Assert.Contains("give one --table and --seeds 1", twoSeeds.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The recorded tiny_cnn table under bench/tables (the repository's, so no executor is needed).</summary>
+    private static string TinyCnnTable() =>
+        Path.Combine(ExecutorLocator.FindRepositoryRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("not inside the repository"), "bench", "tables", "tiny_cnn.json");
+
     private static Task<(int ExitCode, string Stdout, string Stderr)> RunDsxAsync(params string[] arguments) =>
         RunDsxAsync(new Dictionary<string, string>(), arguments);
 

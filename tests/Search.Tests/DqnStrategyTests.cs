@@ -165,12 +165,28 @@ public sealed class DqnStrategyTests
 
             var refused = Assert.Throws<InvalidDataException>(() => new DqnStrategy(other.Space, 1, greedy with { InitialWeightsPath = second }));
             Assert.Contains("another version (dsx-dqn-weights/1", refused.Message);
+
+            // A file cut short inside the weights, and one too short for a header: named, not an end-of-stream error.
+            File.WriteAllBytes(second, File.ReadAllBytes(first)[..^10]);
+            Assert.Contains("is cut short", Assert.Throws<InvalidDataException>(() => new DqnStrategy(other.Space, 1, greedy with { InitialWeightsPath = second })).Message);
+            File.WriteAllBytes(second, [0x7b]);
+            Assert.Contains("is not a DQN weights file", Assert.Throws<InvalidDataException>(() => new DqnStrategy(other.Space, 1, greedy with { InitialWeightsPath = second })).Message);
         }
         finally
         {
             File.Delete(first);
             File.Delete(second);
         }
+    }
+
+    [Fact]
+    public void Factory_refuses_dqn_weights_for_another_strategy()
+    {
+        var model = SyntheticTables.Build(3, seed: 7);
+
+        var refused = Assert.Throws<ArgumentException>(() => StrategyFactory.Create("qlearning", model.Space, 1, 100, dqnWeights: "weights.bin"));
+
+        Assert.Contains("dqn strategy only, not qlearning", refused.Message);
     }
 
     [Fact]
