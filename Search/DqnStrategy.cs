@@ -359,7 +359,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         if (result.FailedLayer is { } failed)
         {
             // Nothing after the failing layer ran; its choice is what to avoid.
-            Witness(plan, failed, -_options.FailurePenalty);
+            Witness(plan, StateKey(failed, plan), -_options.FailurePenalty);
             return new Episode(plan, failed);
         }
 
@@ -382,9 +382,9 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         {
             var cost = result.LayerCosts[i];
             var reward = double.IsFinite(cost) ? -cost / _rewardScale : -_options.FailurePenalty;
+            var key = StateKey(i, plan);
             if (double.IsFinite(cost))
             {
-                var key = StateKey(i, plan);
                 if (IsMeasured(key, plan[i]))
                 {
                     TrackNoise(key, plan[i], cost);
@@ -395,7 +395,7 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
                 }
             }
 
-            Witness(plan, i, reward);
+            Witness(plan, key, reward);
             if (!double.IsFinite(cost))
             {
                 last = i;
@@ -466,10 +466,11 @@ public sealed class DqnStrategy : ISearchStrategy, IDisposable
         }
     }
 
-    private void Witness(int[] plan, int layer, double reward)
+    /// <summary>Records <paramref name="reward"/> of the layer of <paramref name="key"/> (its <see cref="StateKey"/> under <paramref name="plan"/>).</summary>
+    private void Witness(int[] plan, (int Layer, string Inputs) key, double reward)
     {
+        var layer = key.Layer;
         Add(new Transition(plan, layer, (float)reward));
-        var key = StateKey(layer, plan);
         if (!_measured.TryGetValue(key, out var means))
         {
             _measured[key] = means = new (double, int)[_space.Layers[layer].Choices.Count];
